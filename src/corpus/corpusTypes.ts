@@ -6,6 +6,7 @@ export type CorpusFormat = 'txt' | 'jsonl' | 'csv' | 'tsv';
  * Column names apply to .csv/.tsv headers and to .jsonl keys alike.
  */
 export interface CorpusSource {
+  /** A relative path resolves against the working directory (loadStudy makes them absolute). */
   readonly path: string;
   readonly domain?: string;
   readonly format?: CorpusFormat | 'auto';

@@ -57,7 +57,7 @@ function misfits(shape: readonly number[], layout: Layout, hints: LayoutHints): 
     problems.push(`the layer axis (axis ${axisOf(layout, 'L')}) has ${size.layers} entries, not ${hints.layers} or ${hints.layers + 1}`);
   }
   if (hints.tokens !== undefined && size.tokens !== hints.tokens) {
-    problems.push(`the token axis (axis ${axisOf(layout, 'T')}) has ${size.tokens} entries, not ${hints.tokens}`);
+    problems.push(`the token axis (axis ${axisOf(layout, 'T')}) has ${size.tokens} entries, not the ${hints.tokens} tokens given`);
   }
   const batchAxis = axisOf(layout, 'B');
   if (hints.batchIndex === undefined) {
@@ -70,7 +70,7 @@ function misfits(shape: readonly number[], layout: Layout, hints: LayoutHints): 
 
 function describe(shape: readonly number[], layout: Layout): string {
   const s = axisSizes(shape, layout);
-  return `${layout} (${s.layers} layer arrays x ${s.tokens} tokens${s.batch > 1 ? `, batch ${s.batch}` : ''})`;
+  return `${layout} (${s.layers} layer arrays on axis ${axisOf(layout, 'L')} x ${s.tokens} tokens${s.batch > 1 ? `, batch of ${s.batch}` : ''})`;
 }
 
 function checkShape(shape: readonly number[], source: string): void {

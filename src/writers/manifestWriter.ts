@@ -1,0 +1,50 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from './atomicFile.ts';
+
+export { sha256File } from './sha256File.ts';
+
+export interface SentenceCounts {
+  /** Lines read from the corpus files. */
+  readonly read: number;
+  readonly processed: number;
+  readonly failed: number;
+  readonly duplicate: number;
+  readonly empty: number;
+}
+
+/** Provenance and throughput of one study run, written as manifest.json. */
+export interface StudyManifest {
+  readonly study: string;
+  readonly model: {
+    readonly dir: string;
+    readonly onnxFile: string;
+    /** Hex SHA-256 of the ONNX file (see sha256File). */
+    readonly sha256: string;
+  };
+  /** Package name -> version of the libraries that shaped the numbers (e.g. onnxruntime-node). */
+  readonly packageVersions: Readonly<Record<string, string>>;
+  readonly counts: SentenceCounts;
+  /** ISO 8601 timestamps. */
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly seconds: number;
+  readonly sentencesPerSecond: number;
+  /** How the study ran, e.g. single-process `run` or distributed via the queue. */
+  readonly mode: string;
+}
+
+/** Writes manifest.json (pretty-printed, keys in the StudyManifest order). */
+export class ManifestWriter {
+  readonly path: string;
+
+  constructor(outputDir: string) {
+    this.path = path.join(outputDir, 'manifest.json');
+  }
+
+  async write(manifest: StudyManifest): Promise<string> {
+    await mkdir(path.dirname(this.path), { recursive: true });
+    await writeFileAtomic(this.path, `${JSON.stringify(manifest, null, 2)}\n`);
+    return this.path;
+  }
+}
