@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_DOMAIN, LayerStatsAccumulator, type SentenceLayerSample } from '../src/stats/layerStatsAccumulator.ts';
+import { ALL_DOMAIN, LayerStatsAccumulator, type LayerStatsJson, type SentenceLayerSample } from '../src/stats/layerStatsAccumulator.ts';
 import { studentTQuantile } from '../src/stats/studentT.ts';
 import { UserError } from '../src/userError.ts';
 
@@ -110,6 +110,6 @@ describe('LayerStatsAccumulator', () => {
     expect(() => new LayerStatsAccumulator().add(ALL_DOMAIN, sample([0.1]))).toThrow(UserError);
     const ragged = { ...sample([0.1, 0.2]), blockInfluence: Float64Array.of(0.5) };
     expect(() => new LayerStatsAccumulator().add('x', ragged)).toThrow(/blockInfluence has 1 layers/);
-    expect(() => LayerStatsAccumulator.fromJSON({ version: 2, cells: [] } as never)).toThrow(RangeError);
+    expect(() => LayerStatsAccumulator.fromJSON({ version: 2, cells: [] } as unknown as LayerStatsJson)).toThrow(RangeError);
   });
 });

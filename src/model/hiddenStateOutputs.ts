@@ -134,12 +134,3 @@ export function findHiddenStateSource(outputSlots: readonly TensorSlot[], expect
     problem: `${expect.onnxPath}: the graph outputs no hidden states (outputs: ${names}); ${exposeHint(path.dirname(expect.onnxPath))}`,
   };
 }
-
-/** Human-readable: which output each layer is read from. */
-export function describeHiddenStateSource(source: HiddenStateSource, layers: number): string[] {
-  if (source.kind === 'per-layer') {
-    return source.names.map((name, i) => `${i === 0 ? 'embedding' : `layer ${i}`}: ${name}`);
-  }
-  const where = source.layout === 'batch-first' ? '[:, i]' : source.layout === 'layers-first' ? '[i]' : '[i] (axis decided at the first run)';
-  return Array.from({ length: layers + 1 }, (_, i) => `${i === 0 ? 'embedding' : `layer ${i}`}: ${source.name}${where.replace('i', String(i))}`);
-}

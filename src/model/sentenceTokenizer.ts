@@ -164,8 +164,8 @@ export function loadSentenceTokenizer(tokenizerPath: string, tokenizerConfigPath
     encode(text: string): TokenizedSentence {
       const content = tokenizer.encode(text, { add_special_tokens: false });
       const full = tokenizer.encode(text, { add_special_tokens: true });
-      let ids = full.ids;
-      let rawTokens = full.tokens;
+      let ids: readonly number[] = full.ids;
+      let rawTokens: readonly string[] = full.tokens;
       if (extraBos !== null || extraEos !== null) {
         const bos = extraBos === null ? [] : [extraBos];
         const eos = extraEos === null ? [] : [extraEos];

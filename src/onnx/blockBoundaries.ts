@@ -41,25 +41,26 @@ export function findBlockBoundaries(stream: ResidualStream, index: GraphIndex, d
 
 function assignLayers(merges: readonly ResidualMerge[], declared: number | null, modelPath: string): { layerOfMerge: number[]; layersFrom: BlockBoundaries['layersFrom'] } {
   const hints = merges.map((m) => m.layerHint);
-  const named = hints.every((h): h is number => h !== null) && hints.every((h, j) => j === 0 || h >= hints[j - 1]!);
-  if (named) {
+  let namedCount: number | null = null;
+  if (hints.every((h, j) => h !== null && (j === 0 || h >= hints[j - 1]!))) {
     const distinct = [...new Set(hints as number[])];
-    const contiguous = distinct.every((h, i) => h === i);
-    if (contiguous && (declared === null || declared === distinct.length)) {
-      return { layerOfMerge: hints as number[], layersFrom: 'names' };
-    }
-    if (contiguous && declared !== null) {
-      throw new UserError(`${modelPath}: node and weight names show ${distinct.length} blocks but the model config declares ${declared}; check that config.json belongs to this export`);
-    }
+    if (distinct.every((h, i) => h === i)) namedCount = distinct.length;
   }
-  if (declared !== null && declared > 0 && merges.length % declared === 0) {
+  if (namedCount !== null && (declared === null || declared === namedCount)) {
+    return { layerOfMerge: hints as number[], layersFrom: 'names' };
+  }
+  // Names can mislead where blocks share weights (ALBERT), so a declared count that splits the
+  // merges evenly wins over them.
+  if (declared !== null && merges.length % declared === 0) {
     const perBlock = merges.length / declared;
     return { layerOfMerge: merges.map((_, j) => Math.floor(j / perBlock)), layersFrom: 'declared-count' };
   }
-  const why = declared === null
-    ? 'names do not tell which block each residual connection belongs to and no config.json declares the layer count'
-    : `${merges.length} residual connections do not split evenly into the ${declared} layers config.json declares`;
-  throw new UserError(`${modelPath}: cannot find block boundaries: ${why}; export with module-scoped node names (torch.onnx.export default) or add config.json`);
+  const why = namedCount !== null
+    ? `node and weight names show ${namedCount} blocks but the config declares ${declared}`
+    : declared === null
+      ? 'names do not tell which block each residual connection belongs to and no config.json declares the layer count'
+      : `${merges.length} residual connections do not split evenly into the ${declared} layers the config declares`;
+  throw new UserError(`${modelPath}: cannot find block boundaries: ${why}; check that config.json belongs to this export, or export with module-scoped node names (torch.onnx.export's default)`);
 }
 
 /**

@@ -8,14 +8,16 @@ export function linearScale(d0: number, d1: number, r0: number, r1: number): (va
 
 /** Integer ticks from min to max, thinned to a 1/2/5 x 10^k step so at most about maxTicks appear. */
 export function integerTicks(min: number, max: number, maxTicks: number): number[] {
-  const span = Math.max(1, max - min);
-  let step = 1;
-  for (let magnitude = 1; step * maxTicks < span; magnitude *= 10) {
-    step = [1, 2, 5].map((m) => m * magnitude).find((s) => s * maxTicks >= span) ?? 10 * magnitude;
-  }
+  const step = tickStep(Math.max(1, max - min), Math.max(1, maxTicks));
   const ticks: number[] = [];
   for (let t = Math.ceil(min / step) * step; t <= max; t += step) ticks.push(t);
   return ticks;
+}
+
+function tickStep(span: number, maxTicks: number): number {
+  for (let magnitude = 1; ; magnitude *= 10) {
+    for (const m of [1, 2, 5]) if (span / (m * magnitude) <= maxTicks) return m * magnitude;
+  }
 }
 
 /** A fraction as a percentage with the given decimals, e.g. 0.1234 -> "12.3%". */

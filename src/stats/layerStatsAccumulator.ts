@@ -11,7 +11,7 @@ export const ALL_DOMAIN = 'all';
 export interface SentenceLayerSample {
   readonly utilisation: Float64Array;
   readonly meanAnisotropy: Float64Array;
-  /** ShortGPT Block Influence, 1 - cos(input, output) of the layer. */
+  /** ShortGPT Block Influence, 1 - cos(input, output) of the layer; NaN where the layer has no input layer (skipped). */
   readonly blockInfluence: Float64Array;
   /** Gromov et al. angular distance, arccos(cos(input, output)) / π. */
   readonly angularDistance: Float64Array;
@@ -22,7 +22,7 @@ export interface SentenceLayerSample {
 export interface LayerStatsRow {
   readonly domain: string;
   readonly layer: number;
-  /** Sentences contributing (the same for every metric: each sample carries all four). */
+  /** Sentences contributing (to utilisation and anisotropy; BI/angular skip a layer without an input layer). */
   readonly n: number;
   readonly utilisationMean: number;
   readonly utilisationSd: number | null;
@@ -93,8 +93,9 @@ export class LayerStatsAccumulator {
         const moments = this.#momentsFor(target, sample.firstLayer + i);
         moments.utilisation.add(sample.utilisation[i]);
         moments.anisotropy.add(sample.meanAnisotropy[i]);
-        moments.blockInfluence.add(sample.blockInfluence[i]);
-        moments.angularDistance.add(sample.angularDistance[i]);
+        // The embedding output (layer 0, when kept) has no input layer: no BI/angular value.
+        if (Number.isFinite(sample.blockInfluence[i])) moments.blockInfluence.add(sample.blockInfluence[i]);
+        if (Number.isFinite(sample.angularDistance[i])) moments.angularDistance.add(sample.angularDistance[i]);
       }
     }
   }
