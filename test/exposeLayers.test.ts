@@ -292,6 +292,29 @@ describe.skipIf(!sharedAvailable('models'))('expose-layers on real exports', () 
       expect(maxAbsDiff(expected, logits.slice(t * vocab, (t + 1) * vocab))).toBeLessThan(2e-3 * maxAbs(expected));
     }
   });
+
+  it('external data: read in place beside the original, placed beside a copy elsewhere, accepted when already there', async () => {
+    const source = path.join(hfExports, 'ortgenai-tiny-random-llama-fp16');
+    const dir = path.join(tmp, 'llama-copy');
+    mkdirSync(dir, { recursive: true });
+    for (const f of ['model.onnx', 'model.onnx.data']) copyFileSync(path.join(source, f), path.join(dir, f));
+    const beside = await exposeLayers(path.join(dir, 'model.onnx'), path.join(dir, 'model.hidden_states.onnx'));
+    expect(beside.externalData).toEqual([{ location: 'model.onnx.data', how: 'in-place' }]);
+    expect((await run(beside.modelPath))['hidden_states.2'].dims).toEqual([1, T, 16]);
+
+    const elsewhere = path.join(tmp, 'llama-elsewhere', 'model.hidden_states.onnx');
+    const first = await exposeLayers(path.join(dir, 'model.onnx'), elsewhere);
+    expect(['hard-linked', 'copied']).toContain(first.externalData[0].how);
+    const again = await exposeLayers(path.join(dir, 'model.onnx'), elsewhere);
+    expect(again.externalData[0].how).toBe('already-present');
+    expect((await run(elsewhere))['hidden_states.2'].dims).toEqual([1, T, 16]);
+
+    // A different file under the data file's name would silently feed wrong weights: refused.
+    const clash = path.join(tmp, 'llama-clash');
+    mkdirSync(clash, { recursive: true });
+    writeFileSync(path.join(clash, 'model.onnx.data'), 'not these weights');
+    await expect(exposeLayers(path.join(dir, 'model.onnx'), path.join(clash, 'x.onnx'))).rejects.toThrow(/a different file of this name is already there/);
+  });
 });
 
 // ---- the command line -------------------------------------------------------------------------

@@ -295,7 +295,8 @@ describe('ManifestWriter', () => {
   it('writes manifest.json and hashes files by streaming', async () => {
     const out = path.join(dir, 'manifest');
     const manifest: StudyManifest = {
-      study: 'demo',
+      study: { name: 'demo', dti: { normalise: 'row', sigmaGrad: [1, 1] } },
+      studyHash: 'cd'.repeat(32),
       model: { dir: '/models/x', onnxFile: 'model.onnx', sha256: 'ab'.repeat(32) },
       packageVersions: { 'onnxruntime-node': '1.31.1' },
       counts: { read: 10, processed: 7, failed: 1, duplicate: 1, empty: 1 },
@@ -303,7 +304,8 @@ describe('ManifestWriter', () => {
       finishedAt: '2025-01-01T00:00:10.000Z',
       seconds: 10,
       sentencesPerSecond: 0.7,
-      mode: 'run',
+      mode: 'embedded',
+      notes: ['random weights'],
     };
     const written = await new ManifestWriter(out).write(manifest);
     expect(JSON.parse(await readFile(written, 'utf8'))).toEqual(manifest);

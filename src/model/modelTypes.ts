@@ -22,6 +22,8 @@ export interface ModelRunOptions {
   /** Cut sentences longer than the model limit instead of failing them. */
   readonly truncate?: boolean;
   readonly batchSize?: number;
+  /** A study's own token limit, below the model's; longer sentences fail (or are cut with truncate). */
+  readonly maxTokens?: number;
 }
 
 export interface SessionSettings {

@@ -6,11 +6,14 @@ import { immediatePostDominators } from './postDominators.ts';
 
 type GraphProto = onnxProto.onnx.IGraphProto;
 
-/** Fused contrib ops that add a skip connection before normalising; output 3 is the sum. */
-export const SKIP_NORM_OPS = new Set(['SkipLayerNormalization', 'SkipSimplifiedLayerNormalization']);
-export const SKIP_NORM_SUM_OUTPUT = 3;
+/**
+ * Fused contrib ops that add a skip connection before normalising; their optional output 3
+ * (input_skip_bias_sum) is the residual stream, which exporters drop where nothing reads it.
+ */
+const SKIP_NORM_OPS = new Set(['SkipLayerNormalization', 'SkipSimplifiedLayerNormalization']);
+const SKIP_NORM_SUM_OUTPUT = 3;
+/** Fused embedding + LayerNorm; its output 2 (embedding_sum) is the pre-norm stream's start. */
 const EMBED_LAYER_NORM = 'EmbedLayerNormalization';
-const EMBED_SUM_OUTPUT = 2;
 
 /** A residual-stream value: a tensor the graph has, or a fused node's optional output it lacks. */
 export type StreamTensor =

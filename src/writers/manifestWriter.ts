@@ -14,8 +14,13 @@ export interface SentenceCounts {
 }
 
 /** Provenance and throughput of one study run, written as manifest.json. */
+/** JSON-safe data (the resolved study as loaded). */
+export type ManifestJson = string | number | boolean | null | readonly ManifestJson[] | { readonly [key: string]: ManifestJson };
+
 export interface StudyManifest {
-  readonly study: string;
+  /** The resolved study (every default filled, absolute paths) and the hash of what decides its numbers. */
+  readonly study: { readonly [key: string]: ManifestJson };
+  readonly studyHash: string;
   readonly model: {
     readonly dir: string;
     readonly onnxFile: string;
@@ -31,7 +36,9 @@ export interface StudyManifest {
   readonly seconds: number;
   readonly sentencesPerSecond: number;
   /** How the study ran, e.g. single-process `run` or distributed via the queue. */
-  readonly mode: string;
+  readonly mode: 'embedded' | 'distributed' | 'scheduled';
+  /** Model warnings a reader must see, e.g. random demo weights. */
+  readonly notes: readonly string[];
 }
 
 /** Writes manifest.json (pretty-printed, keys in the StudyManifest order). */

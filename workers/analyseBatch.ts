@@ -1,0 +1,37 @@
+import type { Job } from 'bullmq';
+import type { HiddenStateModel } from '../src/model/modelTypes.ts';
+import { analyseSentences, type AnalysisSettings } from '../src/pipeline/sentenceAnalysis.ts';
+import { failedSentence } from '../src/pipeline/sentenceOutcome.ts';
+import type { ResultLedger } from '../src/transport/resultLedger.ts';
+import type { AnalyseBatchData, AnalyseBatchResult } from './analyseBatchJob.ts';
+
+/**
+ * Processor of `analyse-batch` jobs: the shared stage (model + DTI) on the batch, outcomes into
+ * the idempotent ledger. A throw here (model crash, Redis gone) lets BullMQ retry with backoff.
+ */
+export function analyseBatchProcessor(
+  model: HiddenStateModel,
+  settings: AnalysisSettings,
+  ledger: ResultLedger,
+  studyHash: string,
+): (job: Job<AnalyseBatchData, AnalyseBatchResult>) => Promise<AnalyseBatchResult> {
+  return async (job) => {
+    if (job.data.studyHash !== studyHash) {
+      throw new Error(`job ${job.id} belongs to study ${job.data.studyHash.slice(0, 12)}, this worker runs ${studyHash.slice(0, 12)}: start workers with the producer's study file`);
+    }
+    const outcomes = await analyseSentences(model, job.data.sentences, settings);
+    const recorded = await ledger.record(outcomes);
+    const failed = outcomes.filter((o) => o.kind === 'failed').length;
+    return { recorded, processed: outcomes.length - failed, failed };
+  };
+}
+
+/**
+ * After the last attempt, a job's sentences are recorded as failed with the job's error, so the
+ * study still closes its accounts (the ledger ignores sentences an earlier attempt recorded).
+ */
+export async function recordExhaustedJob(job: Job<AnalyseBatchData, AnalyseBatchResult>, error: Error, ledger: ResultLedger): Promise<void> {
+  const attempts = job.opts.attempts ?? 1;
+  if (job.attemptsMade < attempts) return;
+  await ledger.record(job.data.sentences.map((s) => failedSentence(s, `job failed after ${job.attemptsMade} attempts: ${error.message}`, job.attemptsMade)));
+}
