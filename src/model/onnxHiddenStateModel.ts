@@ -101,7 +101,8 @@ class OnnxHiddenStateModel implements HiddenStateModel {
     const tokens = Math.max(...items.map((p) => p.ids.length));
     const feeds = buildFeeds(this.inputs, { rows: items.map((p) => p.ids), tokens, padId: this.padId });
     const fetches = this.source.kind === 'per-layer' ? [...this.source.names] : [this.source.name];
-    const raw = await this.session.run(feeds, fetches);
+    // Failures come back as exceptions and become the sentence's reason; onnxruntime's own log would repeat them.
+    const raw = await this.session.run(feeds, fetches, { logSeverityLevel: 4 });
     const outputs = new Map<string, FloatOutput>();
     for (const name of fetches) {
       const value = raw[name];

@@ -1,0 +1,116 @@
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ModelInfo } from '../src/model/modelTypes.ts';
+import { ProgressReporter } from '../src/pipeline/progressReporter.ts';
+import { StudyAggregator, type AggregatorState } from '../src/pipeline/studyAggregator.ts';
+import { writeStudyPictures } from '../src/pipeline/studyPictures.ts';
+import { closeAccounts, summaryLines, writeManifest } from '../src/pipeline/studyReport.ts';
+import { studyHash } from '../src/study/studyManifest.ts';
+import type { Study } from '../src/study/studyTypes.ts';
+import { redisConnection } from '../src/transport/redisConnection.ts';
+import { ResultLedger } from '../src/transport/resultLedger.ts';
+import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
+import { studyKeys } from '../src/transport/studyKeys.ts';
+import { UserError } from '../src/userError.ts';
+import { writeFileAtomic } from '../src/writers/atomicFile.ts';
+import type { StudyManifest } from '../src/writers/manifestWriter.ts';
+
+/** Checkpoint of a running aggregation, beside the outputs it describes. */
+export const AGGREGATE_STATE_FILE = '.aggregate-state.json';
+
+interface AggregateCheckpoint {
+  readonly studyHash: string;
+  readonly startedAt: string;
+  /** Last ledger stream entry folded into `aggregator`. */
+  readonly lastStreamId: string;
+  readonly aggregator: AggregatorState;
+}
+
+export interface AggregateOptions {
+  readonly progress?: boolean;
+  /** Outcomes per durable segment: the most a crash can make the aggregator re-read. */
+  readonly segmentSize?: number;
+  readonly pollMs?: number;
+  /** Model description for the manifest (the aggregator itself never runs the model). */
+  readonly modelInfo: () => Promise<ModelInfo>;
+}
+
+/**
+ * Folds the ledger's outcomes into the study outputs while workers run, until every sentence the
+ * producer queued has an outcome. Checkpoints after each segment, then trims the ledger, so Redis
+ * holds only unaggregated outcomes and a restarted aggregator resumes where the last one stopped.
+ */
+export async function aggregateStudy(study: Study, options: AggregateOptions): Promise<StudyManifest> {
+  const redis = redisConnection(study.redis.url);
+  const keys = studyKeys(study.redis.queue);
+  const ledger = new ResultLedger(redis, keys);
+  const hash = studyHash(study);
+  const statePath = path.join(study.output, AGGREGATE_STATE_FILE);
+  const segmentSize = options.segmentSize ?? 20_000;
+  try {
+    const checkpoint = await readCheckpoint(statePath, hash);
+    const startedAt = checkpoint ? new Date(checkpoint.startedAt) : new Date();
+    let lastStreamId = checkpoint?.lastStreamId ?? '0';
+    const aggregator = await StudyAggregator.open(study.output, { fields: study.fields }, checkpoint?.aggregator);
+    const progress = options.progress === false ? undefined : new ProgressReporter(`${study.name} (aggregating)`, null);
+    let inSegment = 0;
+
+    const saveCheckpoint = async (): Promise<void> => {
+      const state = await aggregator.endSegment();
+      const next: AggregateCheckpoint = { studyHash: hash, startedAt: startedAt.toISOString(), lastStreamId, aggregator: state };
+      await writeFileAtomic(statePath, JSON.stringify(next));
+      // Trim only after the checkpoint is on disk: a crash in between re-reads nothing twice (lastStreamId).
+      if (lastStreamId !== '0') await ledger.trimThrough(lastStreamId);
+      inSegment = 0;
+    };
+
+    for (;;) {
+      const entries = await ledger.readAfter(lastStreamId, 500);
+      if (entries.length > 0) {
+        await aggregator.fold(entries.map((e) => e.outcome));
+        lastStreamId = entries[entries.length - 1].streamId;
+        inSegment += entries.length;
+        if (inSegment >= segmentSize) await saveCheckpoint();
+        const c = await readDistributedCounts(redis, keys);
+        if (progress) {
+          progress.setTotal(c.produced ? c.intake.queued + c.intake.invalid : Math.max(c.intake.queued, 1));
+          progress.update(aggregator.counts.processed + aggregator.counts.failed, aggregator.counts.failed);
+        }
+        continue;
+      }
+      const counts = await readDistributedCounts(redis, keys);
+      if (counts.studyHash !== null && counts.studyHash !== hash) {
+        throw new UserError(`Redis queue "${keys.queue}" holds another study (hash ${counts.studyHash.slice(0, 12)}): aggregate with the producer's study file`);
+      }
+      const folded = aggregator.counts.processed + aggregator.counts.failed;
+      if (allRecorded(counts) && folded === counts.recordedProcessed + counts.recordedFailed) {
+        const result = await aggregator.finish();
+        const accounts = closeAccounts(counts.intake, result);
+        const manifest = await writeManifest(study, study.output, await options.modelInfo(), accounts, startedAt, 'distributed');
+        await writeStudyPictures(study.output, study.name, result, manifest.notes);
+        await rm(statePath, { force: true });
+        if (lastStreamId !== '0') await ledger.trimThrough(lastStreamId);
+        if (options.progress !== false) process.stderr.write(`${summaryLines(study, study.output, manifest, result).join('\n')}\n`);
+        return manifest;
+      }
+      await sleep(options.pollMs ?? 250);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function readCheckpoint(file: string, hash: string): Promise<AggregateCheckpoint | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const checkpoint = JSON.parse(text) as AggregateCheckpoint;
+  if (checkpoint.studyHash !== hash) {
+    throw new UserError(`${file} is the checkpoint of another study (hash ${checkpoint.studyHash.slice(0, 12)}): delete it or use another output folder`);
+  }
+  return checkpoint;
+}

@@ -1,0 +1,20 @@
+import { rm } from 'node:fs/promises';
+import type { Redis } from 'ioredis';
+import type { Study } from '../src/study/studyTypes.ts';
+import { studyKeys } from '../src/transport/studyKeys.ts';
+import { analyseBatchQueue } from '../src/transport/studyQueue.ts';
+import { AGGREGATE_STATE_FILE } from './aggregateStudy.ts';
+import path from 'node:path';
+
+/** Forgets a distributed study: its jobs, ledger, counts and the aggregator's checkpoint. */
+export async function resetStudy(study: Study, redis: Redis): Promise<void> {
+  const keys = studyKeys(study.redis.queue);
+  const queue = analyseBatchQueue(study, redis);
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+  }
+  await redis.del(keys.recorded, keys.results, keys.counts);
+  await rm(path.join(study.output, AGGREGATE_STATE_FILE), { force: true });
+}

@@ -1,0 +1,65 @@
+import { Worker } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openModel } from '../src/model/onnxHiddenStateModel.ts';
+import { studyHash } from '../src/study/studyManifest.ts';
+import type { Study } from '../src/study/studyTypes.ts';
+import { redisConnection } from '../src/transport/redisConnection.ts';
+import { ResultLedger } from '../src/transport/resultLedger.ts';
+import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
+import { studyKeys } from '../src/transport/studyKeys.ts';
+import { analyseBatchProcessor, recordExhaustedJob } from '../workers/analyseBatch.ts';
+import type { AnalyseBatchData, AnalyseBatchResult } from '../workers/analyseBatchJob.ts';
+import { analysisSettings } from './embeddedStudy.ts';
+
+export interface WorkOptions {
+  /** Stop once every queued sentence of the study has an outcome (else run until SIGINT/SIGTERM). */
+  readonly exitWhenDone?: boolean;
+  readonly pollMs?: number;
+  readonly log?: boolean;
+}
+
+/**
+ * A worker process: loads the model once, then takes `analyse-batch` jobs. Any number of these
+ * may run on any hosts against the same Redis.
+ */
+export async function workStudy(study: Study, options: WorkOptions = {}): Promise<void> {
+  const keys = studyKeys(study.redis.queue);
+  const redis = redisConnection(study.redis.url);
+  const ledger = new ResultLedger(redis, keys);
+  const model = await openModel(study.model, { intraOpThreads: study.modelOptions.intraOpThreads ?? undefined });
+  const worker = new Worker<AnalyseBatchData, AnalyseBatchResult>(
+    keys.queue,
+    analyseBatchProcessor(model, analysisSettings(study), ledger, studyHash(study)),
+    { connection: redisConnection(study.redis.url), concurrency: study.concurrency },
+  );
+  const log = (line: string): void => {
+    if (options.log !== false) process.stderr.write(`${line}\n`);
+  };
+  worker.on('completed', (job, result) => log(`job ${job.id}: ${result.processed} processed, ${result.failed} failed`));
+  worker.on('failed', (job, err) => {
+    if (job === undefined) return;
+    log(`job ${job.id} failed (attempt ${job.attemptsMade}): ${err.message}`);
+    void recordExhaustedJob(job, err, ledger).catch((e: unknown) => log(`could not record the failure of job ${job.id}: ${String(e)}`));
+  });
+  worker.on('error', (err) => log(`worker error: ${err.message}`));
+
+  let stopping = false;
+  const stop = (): void => {
+    stopping = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  log(`${study.name}: worker ready on queue ${keys.queue} (concurrency ${study.concurrency})`);
+  try {
+    while (!stopping) {
+      await sleep(options.pollMs ?? 500);
+      if (options.exitWhenDone && allRecorded(await readDistributedCounts(redis, keys))) break;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await worker.close();
+    await model.close();
+    redis.disconnect();
+  }
+}
