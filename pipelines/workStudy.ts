@@ -27,10 +27,11 @@ export async function workStudy(study: Study, options: WorkOptions = {}): Promis
   const redis = redisConnection(study.redis.url);
   const ledger = new ResultLedger(redis, keys);
   const model = await openModel(study.model, { intraOpThreads: study.modelOptions.intraOpThreads ?? undefined });
+  const workerConnection = redisConnection(study.redis.url);
   const worker = new Worker<AnalyseBatchData, AnalyseBatchResult>(
     keys.queue,
     analyseBatchProcessor(model, analysisSettings(study), ledger, studyHash(study)),
-    { connection: redisConnection(study.redis.url), concurrency: study.concurrency },
+    { connection: workerConnection, concurrency: study.concurrency },
   );
   const log = (line: string): void => {
     if (options.log !== false) process.stderr.write(`${line}\n`);
@@ -60,6 +61,9 @@ export async function workStudy(study: Study, options: WorkOptions = {}): Promis
     process.off('SIGTERM', stop);
     await worker.close();
     await model.close();
+    // BullMQ leaves connections it was given open; a worker that is done must let the process exit.
+    workerConnection.disconnect();
     redis.disconnect();
+    log(`${study.name}: worker stopped`);
   }
 }

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,5 +49,17 @@ describe.skipIf(!sharedAvailable('models'))('real exports from ../shared/models'
   it('distilbert without tokenizer.json and gpt2 without hidden-state outputs are refused with the fix', async () => {
     await expect(openModel(path.join(hfExports, 'optimum-tiny-distilbert'))).rejects.toThrowError(/no tokenizer\.json; save the fast tokenizer/);
     await expect(openModel(path.join(hfExports, 'ortgenai-tiny-random-gpt2-fp32'))).rejects.toThrowError(/past\.onnx: the graph outputs no hidden states .*donald expose-layers/);
+  });
+
+  it('gpt2 after expose-layers: its config and its GPT-2 tokenizer (50257 tokens + added spaces) disagree with the graph, and each is named', async () => {
+    const dir = path.join(tmp, 'gpt2');
+    cpSync(path.join(hfExports, 'ortgenai-tiny-random-gpt2-fp32'), dir, { recursive: true });
+    await exposeLayers(path.join(dir, 'past.onnx'), path.join(dir, 'past.hidden_states.onnx'));
+    // The shipped config merges genai's head size (8) into hidden_size; the graph's stream is 32 wide.
+    await expect(openModel(dir)).rejects.toThrowError(
+      `${dir}/past.hidden_states.onnx: output 'hidden_states.0' is float32 [batch_size, seq_len, 32], not a float [batch, tokens, 8] hidden state; check hidden_size in ${dir}/config.json`,
+    );
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', n_layer: 5, n_embd: 32, n_positions: 512, vocab_size: 1000 }));
+    await expect(openModel(dir)).rejects.toThrowError(`${dir}/tokenizer.json: produces token ids up to 50294 but ${dir}/config.json gives the model only 1000 embedding rows (vocab_size); use the tokenizer saved with this model`);
   });
 });

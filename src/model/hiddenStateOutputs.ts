@@ -40,6 +40,15 @@ function hiddenMismatch(slot: TensorSlot, hiddenSize: number): boolean {
   return typeof last === 'number' && last !== hiddenSize;
 }
 
+/** The first per-layer output that is not a float [batch, tokens, hidden] tensor. */
+function badPerLayerSlot(names: readonly string[], outputs: ReadonlyMap<string, TensorSlot>, hiddenSize: number): TensorSlot | undefined {
+  return names.map((n) => outputs.get(n) as TensorSlot).find((s) => !FLOAT_TYPES.has(s.type) || (s.shape.length !== 0 && s.shape.length !== 3) || hiddenMismatch(s, hiddenSize));
+}
+
+function badSlotProblem(slot: TensorSlot, expect: HiddenStateExpectation): string {
+  return `${expect.onnxPath}: output '${slot.name}' is ${slot.type} ${formatSlotShape(slot.shape)}, not a float [batch, tokens, ${expect.hiddenSize}] hidden state; check hidden_size in ${expect.configPath}`;
+}
+
 function fromSidecar(outputs: ReadonlyMap<string, TensorSlot>, expect: HiddenStateExpectation, sidecarPath: string, sidecar: HiddenStateSidecar): HiddenStateSearch {
   const file = path.basename(sidecarPath);
   if (sidecar.layers !== expect.layers) {
@@ -52,7 +61,10 @@ function fromSidecar(outputs: ReadonlyMap<string, TensorSlot>, expect: HiddenSta
   if (missing) {
     return { ok: false, problem: `${expect.onnxPath}: has no output '${missing.name}' that ${file} names; run donald expose-layers again` };
   }
-  return { ok: true, source: { kind: 'per-layer', names: sidecar.outputs.map((o) => o.name), from: 'sidecar' } };
+  const names = sidecar.outputs.map((o) => o.name);
+  const bad = badPerLayerSlot(names, outputs, expect.hiddenSize);
+  if (bad) return { ok: false, problem: badSlotProblem(bad, expect) };
+  return { ok: true, source: { kind: 'per-layer', names, from: 'sidecar' } };
 }
 
 function fromPerLayerNames(found: ReadonlyMap<number, string>, outputs: ReadonlyMap<string, TensorSlot>, expect: HiddenStateExpectation): HiddenStateSearch {
@@ -69,13 +81,8 @@ function fromPerLayerNames(found: ReadonlyMap<number, string>, outputs: Readonly
     };
   }
   const names = Array.from({ length: count }, (_, i) => found.get(i) as string);
-  const bad = names.map((n) => outputs.get(n) as TensorSlot).find((s) => !FLOAT_TYPES.has(s.type) || hiddenMismatch(s, expect.hiddenSize));
-  if (bad) {
-    return {
-      ok: false,
-      problem: `${expect.onnxPath}: output '${bad.name}' is ${bad.type} ${formatSlotShape(bad.shape)}, not a float [batch, tokens, ${expect.hiddenSize}] hidden state; check hidden_size in ${expect.configPath}`,
-    };
-  }
+  const bad = badPerLayerSlot(names, outputs, expect.hiddenSize);
+  if (bad) return { ok: false, problem: badSlotProblem(bad, expect) };
   return { ok: true, source: { kind: 'per-layer', names, from: 'output names' } };
 }
 
