@@ -2,8 +2,8 @@ import path from 'node:path';
 import type { HiddenStateSidecar } from '../onnx/hiddenStateSidecar.ts';
 import { formatSlotShape, type TensorSlot } from './tensorSlot.ts';
 
-/** Float element types a hidden-state output may have; fp16/bf16 are widened before the math. */
-const FLOAT_TYPES = new Set(['float32', 'float16', 'float64', 'bfloat16']);
+/** Float element types onnxruntime-node can return; float16 is widened before the math. */
+const FLOAT_TYPES = new Set(['float32', 'float16', 'float64']);
 
 /**
  * Where each layer's hidden state is read from a run's outputs:
@@ -46,6 +46,9 @@ function badPerLayerSlot(names: readonly string[], outputs: ReadonlyMap<string, 
 }
 
 function badSlotProblem(slot: TensorSlot, expect: HiddenStateExpectation): string {
+  if (slot.type.startsWith('float') || slot.type.startsWith('bfloat')) {
+    if (!FLOAT_TYPES.has(slot.type)) return `${expect.onnxPath}: output '${slot.name}' is ${slot.type}, which onnxruntime-node cannot return; re-export with float32 or float16 outputs`;
+  }
   return `${expect.onnxPath}: output '${slot.name}' is ${slot.type} ${formatSlotShape(slot.shape)}, not a float [batch, tokens, ${expect.hiddenSize}] hidden state; check hidden_size in ${expect.configPath}`;
 }
 
@@ -135,7 +138,9 @@ export function findHiddenStateSource(outputSlots: readonly TensorSlot[], expect
   const stacked = outputSlots.find((s) => STACKED.test(s.name));
   if (stacked) return fromStacked(stacked, expect);
 
-  const names = outputSlots.map((s) => s.name).join(', ');
+  // Decoders list one present key/value per layer; a few names are enough to recognise the graph.
+  const shown = outputSlots.slice(0, 6).map((s) => s.name);
+  const names = outputSlots.length > shown.length ? `${shown.join(', ')}, ... ${outputSlots.length - shown.length} more` : shown.join(', ');
   return {
     ok: false,
     problem: `${expect.onnxPath}: the graph outputs no hidden states (outputs: ${names}); ${exposeHint(path.dirname(expect.onnxPath))}`,

@@ -1,0 +1,47 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+
+export interface MachineInfo {
+  readonly date: string;
+  readonly cpuModel: string;
+  readonly cores: number;
+  readonly totalMemoryGiB: number;
+  readonly platform: string;
+  readonly nodeVersion: string;
+  readonly onnxruntimeNodeVersion: string;
+  /** Commit the numbers belong to; `dirty` when the tree had uncommitted changes. */
+  readonly gitCommit: string;
+}
+
+function onnxruntimeVersion(): string {
+  const require = createRequire(import.meta.url);
+  const manifest = JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+}
+
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().length > 0;
+    return dirty ? `${head} (dirty)` : head;
+  } catch {
+    // A tarball without .git still benches; the commit is then simply unknown.
+    return 'unknown';
+  }
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    totalMemoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    nodeVersion: process.version,
+    onnxruntimeNodeVersion: onnxruntimeVersion(),
+    gitCommit: gitCommit(),
+  };
+}
