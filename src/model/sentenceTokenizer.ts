@@ -9,6 +9,18 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The part of @huggingface/tokenizers used here. Its .d.ts files import the Encoding type
+ * without a file extension, which NodeNext resolution cannot follow, so encode() results arrive
+ * untyped; this interface restores checking at the boundary.
+ */
+interface TokenizerApi {
+  encode(text: string, options: { add_special_tokens: boolean }): { ids: number[]; tokens: string[] };
+  token_to_id(token: string): number | undefined;
+  id_to_token(id: number): string | undefined;
+  get_vocab(withAddedTokens: boolean): Map<string, number>;
+}
+
 /** One sentence after tokenisation, with the model's special tokens in place. */
 export interface TokenizedSentence {
   readonly ids: readonly number[];
@@ -120,7 +132,7 @@ function contentOffset(withSpecials: readonly number[], content: readonly number
 export function loadSentenceTokenizer(tokenizerPath: string, tokenizerConfigPath: string | null): SentenceTokenizer {
   const json = readJsonObject(tokenizerPath, 'tokenizer');
   const config = tokenizerConfigPath ? readJsonObject(tokenizerConfigPath, 'tokenizer config') : {};
-  let tokenizer: Tokenizer;
+  let tokenizer: TokenizerApi;
   try {
     tokenizer = new Tokenizer(json, config);
   } catch (err) {

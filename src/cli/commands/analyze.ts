@@ -1,13 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readHiddenStateFile } from '../../hidden/hiddenStateFile.ts';
 import type { HiddenStates } from '../../hidden/hiddenStates.ts';
-import { fsErrorReason } from '../../hidden/fsErrorReason.ts';
 import { isLayout, LAYOUTS, type Layout } from '../../hidden/layout.ts';
 import { readTokenLabels } from '../../hidden/tokenLabels.ts';
 import { dtiFields } from '../../math/dti.ts';
-import type { DtiFields } from '../../math/dtiTypes.ts';
-import { toRows } from '../../math/matrix.ts';
+import { writeFieldsOutputs } from '../../report/fieldsOutput.ts';
 import { formatLayerTable } from '../../report/layerTable.ts';
 import { UserError } from '../../userError.ts';
 import { addDtiOptions, readDtiFlags, type DtiFlagValues } from '../dtiOptions.ts';
@@ -20,6 +17,7 @@ interface AnalyzeFlagValues extends DtiFlagValues {
   readonly embeddingRow: boolean;
   readonly tokens?: string;
   readonly json?: string;
+  readonly svg?: string;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -32,7 +30,8 @@ export function registerAnalyze(program: Command): void {
     .option('--batch-index <i>', 'which sentence of a batch axis to analyse (0-based)')
     .option('--no-embedding-row', 'the file holds only transformer-block outputs (no embedding output at index 0)')
     .option('--tokens <tokens.json>', 'token strings (JSON array, one per token) for the JSON output; its length also helps find the token axis')
-    .option('--json <out.json>', 'write every field (SPEC §8) to this file, - for stdout, instead of the table');
+    .option('--json <out.json>', 'write every field (SPEC §8) to this file, - for stdout, instead of the table')
+    .option('--svg <picture.svg>', 'draw the flow picture (SPEC §7): tiles coloured by direction, ellipses of the local tensor');
   addDtiOptions(cmd).action(async (file: string, raw: AnalyzeFlagValues) => {
     await analyze(file, raw);
   });
@@ -57,44 +56,17 @@ async function analyze(file: string, raw: AnalyzeFlagValues): Promise<void> {
   // Layers are numbered 1..L (1 = first block); the embedding output, when kept, is layer 0.
   const firstLayer = hidden.includesEmbedding && includeEmbeddings ? 0 : 1;
 
+  const title = `${file}: ${fields.matrix.rows} layers x ${hidden.tokens} tokens (normalise ${params.normalise}, sigma grad ${params.sigmaGrad.join(',')}, sigma tensor ${params.sigmaTensor.join(',')})`;
+  await writeFieldsOutputs(fields, { json: raw.json, svg: raw.svg }, { firstLayer, labels, title });
   if (raw.json === undefined) {
     process.stdout.write(
       formatLayerTable(fields, {
         firstLayer,
-        title: `${file}: ${fields.matrix.rows} layers x ${hidden.tokens} tokens (normalise ${params.normalise}, sigma grad ${params.sigmaGrad.join(',')}, sigma tensor ${params.sigmaTensor.join(',')})`,
+        title,
         note: 'Utilisation: share of the structure tensor along the token axis (eq. 10); low = little change across tokens = pruning candidate.',
       }),
     );
-    return;
   }
-  const text = JSON.stringify(fieldsJson(fields, firstLayer, labels));
-  if (raw.json === '-') {
-    process.stdout.write(text + '\n');
-    return;
-  }
-  try {
-    await writeFile(raw.json, text + '\n');
-  } catch (err) {
-    throw new UserError(`${raw.json}: cannot write the JSON output (${fsErrorReason(err)})`);
-  }
-}
-
-/** SPEC §8 field names; matrices as nested arrays, layers first. */
-function fieldsJson(fields: DtiFields, firstLayer: number, labels: readonly string[] | undefined): Record<string, unknown> {
-  return {
-    layers: Array.from({ length: fields.matrix.rows }, (_, i) => firstLayer + i),
-    tokens: fields.matrix.cols,
-    ...(labels ? { tokenLabels: labels } : {}),
-    utilisation: Array.from(fields.utilisation),
-    matrix: toRows(fields.matrix),
-    jxx: toRows(fields.jxx),
-    jxy: toRows(fields.jxy),
-    jyy: toRows(fields.jyy),
-    lambda1: toRows(fields.lambda1),
-    lambda2: toRows(fields.lambda2),
-    angle: toRows(fields.angle),
-    anisotropy: toRows(fields.anisotropy),
-  };
 }
 
 function checkLayersLeft(h: HiddenStates, includeEmbeddings: boolean, file: string): void {

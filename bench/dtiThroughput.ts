@@ -1,0 +1,63 @@
+import { dtiFieldsFromMatrix } from '../src/math/dti.ts';
+import { DEFAULT_DTI_PARAMS } from '../src/math/dtiTypes.ts';
+import type { Matrix } from '../src/math/matrix.ts';
+import { SeededRandom } from '../src/fixtures/seededRandom.ts';
+import { benchLog } from './benchLog.ts';
+import { measureRate, type RateStats } from './timing.ts';
+
+/** [layers, tokens] sizes from a small model on a short sentence up to a mid-size model on a long one. */
+export const DTI_SIZES: readonly (readonly [number, number])[] = [
+  [12, 32],
+  [24, 64],
+  [32, 128],
+];
+
+export interface DtiThroughput {
+  readonly layers: number;
+  readonly tokens: number;
+  readonly matricesPerSecond: RateStats;
+  /** Median microseconds per matrix, the same number seen the other way round. */
+  readonly microsecondsPerMatrix: number;
+}
+
+/** A collapsed [layers, tokens] matrix like eq. 1 yields: per-layer drift plus token noise. */
+function collapsedMatrix(layers: number, tokens: number, random: SeededRandom): Matrix {
+  const data = new Float64Array(layers * tokens);
+  for (let l = 0; l < layers; l++) {
+    const drift = 0.05 * l;
+    for (let t = 0; t < tokens; t++) data[l * tokens + t] = drift + 0.2 * random.normal();
+  }
+  return { rows: layers, cols: tokens, data };
+}
+
+/** How many matrices make one timed repetition last about `targetMs`, from one short probe. */
+function calibrate(matrix: Matrix, targetMs: number): number {
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() - start < 50) {
+    dtiFieldsFromMatrix(matrix, DEFAULT_DTI_PARAMS);
+    count++;
+  }
+  const perMatrixMs = (performance.now() - start) / count;
+  return Math.max(1, Math.round(targetMs / perMatrixMs));
+}
+
+export async function benchDtiThroughput(quick: boolean): Promise<DtiThroughput[]> {
+  const random = new SeededRandom(20240611);
+  const results: DtiThroughput[] = [];
+  for (const [layers, tokens] of DTI_SIZES) {
+    // A few distinct matrices so the measured loop is not one cached input.
+    const inputs = Array.from({ length: 8 }, () => collapsedMatrix(layers, tokens, random));
+    const count = calibrate(inputs[0], quick ? 100 : 300);
+    const rate = await measureRate(
+      () => {
+        for (let i = 0; i < count; i++) dtiFieldsFromMatrix(inputs[i % inputs.length], DEFAULT_DTI_PARAMS);
+        return count;
+      },
+      { warmup: 1, repetitions: quick ? 3 : 7 },
+    );
+    results.push({ layers, tokens, matricesPerSecond: rate, microsecondsPerMatrix: 1e6 / rate.median });
+    benchLog(`dti ${layers}x${tokens}: ${rate.median.toFixed(0)} matrices/s`);
+  }
+  return results;
+}
