@@ -30,31 +30,19 @@ function collapsedMatrix(layers: number, tokens: number, random: SeededRandom): 
   return { rows: layers, cols: tokens, data };
 }
 
-/** How many matrices make one timed repetition last about `targetMs`, from one short probe. */
-function calibrate(matrix: Matrix, targetMs: number): number {
-  let count = 0;
-  const start = performance.now();
-  while (performance.now() - start < 50) {
-    dtiFieldsFromMatrix(matrix, DEFAULT_DTI_PARAMS);
-    count++;
-  }
-  const perMatrixMs = (performance.now() - start) / count;
-  return Math.max(1, Math.round(targetMs / perMatrixMs));
-}
-
 export async function benchDtiThroughput(quick: boolean): Promise<DtiThroughput[]> {
   const random = new SeededRandom(20240611);
   const results: DtiThroughput[] = [];
   for (const [layers, tokens] of DTI_SIZES) {
     // A few distinct matrices so the measured loop is not one cached input.
     const inputs = Array.from({ length: 8 }, () => collapsedMatrix(layers, tokens, random));
-    const count = calibrate(inputs[0], quick ? 100 : 300);
+    let next = 0;
     const rate = await measureRate(
       () => {
-        for (let i = 0; i < count; i++) dtiFieldsFromMatrix(inputs[i % inputs.length], DEFAULT_DTI_PARAMS);
-        return count;
+        dtiFieldsFromMatrix(inputs[next++ % inputs.length], DEFAULT_DTI_PARAMS);
+        return 1;
       },
-      { warmup: 1, repetitions: quick ? 3 : 7 },
+      quick ? { warmupMs: 100, repetitions: 3, repetitionMs: 100 } : { warmupMs: 300, repetitions: 7, repetitionMs: 300 },
     );
     results.push({ layers, tokens, matricesPerSecond: rate, microsecondsPerMatrix: 1e6 / rate.median });
     benchLog(`dti ${layers}x${tokens}: ${rate.median.toFixed(0)} matrices/s`);

@@ -4,14 +4,16 @@ export interface RateStats {
   readonly min: number;
   readonly max: number;
   readonly repetitions: number;
-  /** Items processed in each timed repetition. */
+  /** Items processed in each timed repetition (whole passes of the work). */
   readonly itemsPerRepetition: number;
 }
 
 export interface RateOptions {
-  /** Untimed runs first, so JIT compilation and lazy allocation are not measured. */
-  readonly warmup: number;
+  /** Untimed passes for at least this long first, so JIT compilation and lazy allocation are not measured. */
+  readonly warmupMs: number;
   readonly repetitions: number;
+  /** Each timed repetition repeats the pass until about this long, so timer and GC jitter stay small. */
+  readonly repetitionMs: number;
 }
 
 export function median(values: readonly number[]): number {
@@ -21,16 +23,24 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Times `work` (which returns how many items it processed) and reports items per second. */
-export async function measureRate(work: () => Promise<number> | number, options: RateOptions): Promise<RateStats> {
-  for (let i = 0; i < options.warmup; i++) await work();
+/** Times `pass` (one unit of work that returns how many items it processed) and reports items per second. */
+export async function measureRate(pass: () => Promise<number> | number, options: RateOptions): Promise<RateStats> {
+  let warmupPasses = 0;
+  const warmupStart = performance.now();
+  do {
+    await pass();
+    warmupPasses++;
+  } while (performance.now() - warmupStart < options.warmupMs);
+  const passMs = (performance.now() - warmupStart) / warmupPasses;
+  const passesPerRepetition = Math.max(1, Math.round(options.repetitionMs / passMs));
+
   const rates: number[] = [];
   let items = 0;
-  for (let i = 0; i < options.repetitions; i++) {
+  for (let r = 0; r < options.repetitions; r++) {
+    items = 0;
     const start = performance.now();
-    items = await work();
-    const seconds = (performance.now() - start) / 1000;
-    rates.push(items / seconds);
+    for (let p = 0; p < passesPerRepetition; p++) items += await pass();
+    rates.push(items / ((performance.now() - start) / 1000));
   }
   return { median: median(rates), min: Math.min(...rates), max: Math.max(...rates), repetitions: options.repetitions, itemsPerRepetition: items };
 }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ModelInfo } from '../model/modelTypes.ts';
@@ -59,16 +60,28 @@ export async function writeManifest(
 function packageVersions(): Record<string, string> {
   const require = createRequire(import.meta.url);
   const versions: Record<string, string> = { node: process.versions.node };
-  for (const name of RECORDED_PACKAGES) {
-    try {
-      versions[name] = (require(`${name}/package.json`) as { version: string }).version;
-    } catch {
-      versions[name] = 'unknown';
-    }
-  }
+  for (const name of RECORDED_PACKAGES) versions[name] = installedVersion(require, name);
   const own = require('../../package.json') as { version: string };
   versions['donald-d'] = own.version;
   return versions;
+}
+
+/** Version of an installed package, found from its entry point (some packages do not export package.json). */
+function installedVersion(require: NodeRequire, name: string): string {
+  try {
+    let dir = path.dirname(require.resolve(name));
+    while (dir !== path.dirname(dir)) {
+      const manifest = path.join(dir, 'package.json');
+      if (existsSync(manifest)) {
+        const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === name && pkg.version) return pkg.version;
+      }
+      dir = path.dirname(dir);
+    }
+  } catch {
+    // not installed: say so below
+  }
+  return 'unknown';
 }
 
 /** The few lines a researcher reads first, on stderr. */
