@@ -55,7 +55,7 @@ class OnnxHiddenStateModel implements HiddenStateModel {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size ${batchSize}: expected a whole number >= 1`);
     const rules = {
-      maxTokens: this.loaded.maxTokens,
+      maxTokens: tokenLimit(this.loaded.maxTokens, options.maxTokens),
       truncate: options.truncate ?? false,
       dropSpecialTokens: options.dropSpecialTokens ?? false,
       vocabSize: this.loaded.config.vocabSize,
@@ -146,4 +146,11 @@ export async function openModel(dir: string, settings: SessionSettings = {}): Pr
     throw new UserError(loaded.problems[0]);
   }
   return new OnnxHiddenStateModel(loaded, loaded.graphInputs.inputs, loaded.hiddenStates.source);
+}
+
+/** A study may hold sentences to fewer tokens than the model allows, never to more. */
+function tokenLimit(model: number | null, study: number | undefined): number | null {
+  if (study === undefined) return model;
+  if (!Number.isInteger(study) || study < 1) throw new UserError(`maxTokens ${study}: expected a whole number >= 1`);
+  return model === null ? study : Math.min(model, study);
 }

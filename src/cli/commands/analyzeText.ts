@@ -7,8 +7,9 @@ import { writeFieldsOutputs } from '../../report/fieldsOutput.ts';
 import { formatLayerTable } from '../../report/layerTable.ts';
 import { UserError } from '../../userError.ts';
 import { addDtiOptions, readDtiFlags, type DtiFlagValues } from '../dtiOptions.ts';
+import { addSessionOptions, readSessionFlags, type SessionFlagValues } from '../sessionOptions.ts';
 
-interface AnalyzeTextFlags extends DtiFlagValues {
+interface AnalyzeTextFlags extends DtiFlagValues, SessionFlagValues {
   readonly model: string;
   readonly dropSpecialTokens?: boolean;
   readonly truncate?: boolean;
@@ -25,9 +26,9 @@ export function registerAnalyzeText(program: Command): void {
     .option('--truncate', "cut a sentence longer than the model's limit instead of refusing it")
     .option('--json <out.json>', 'write every field (SPEC §8) with token labels to this file, - for stdout, instead of the table')
     .option('--svg <picture.svg>', 'draw the flow picture (SPEC §7) with the sentence\'s tokens on the x axis');
-  addDtiOptions(cmd).action(async (sentence: string, flags: AnalyzeTextFlags) => {
+  addDtiOptions(addSessionOptions(cmd)).action(async (sentence: string, flags: AnalyzeTextFlags) => {
     const { params, includeEmbeddings } = readDtiFlags(flags);
-    const model = await openModel(flags.model);
+    const model = await openModel(flags.model, readSessionFlags(flags));
     try {
       const [result] = await model.run([sentence], { dropSpecialTokens: flags.dropSpecialTokens, truncate: flags.truncate });
       if (!result.ok) throw new UserError(`sentence ${JSON.stringify(sentence.slice(0, 60))}: ${result.reason}`);

@@ -1,0 +1,266 @@
+/**
+ * The distributed mode against the machine's Redis (127.0.0.1:6379), every test on its own queue:
+ * `produce`, `work` and `aggregate` as real child processes must give the embedded run's numbers;
+ * the producer must respect jobs.maxQueued; recording a batch twice must change nothing.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisSettings, runEmbeddedStudy } from '../pipelines/embeddedStudy.ts';
+import { openModel } from '../src/model/onnxHiddenStateModel.ts';
+import { analyseSentences } from '../src/pipeline/sentenceAnalysis.ts';
+import type { QueuedSentence } from '../src/pipeline/sentenceOutcome.ts';
+import { loadStudy } from '../src/study/loadStudy.ts';
+import { ResultLedger } from '../src/transport/resultLedger.ts';
+import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
+import { studyKeys } from '../src/transport/studyKeys.ts';
+import type { AnalyseBatchData, AnalyseBatchResult } from '../workers/analyseBatchJob.ts';
+import {
+  MACHINE_REDIS_URL,
+  deleteQueueKeys,
+  exampleCorpus,
+  exampleStudyFile,
+  exampleTexts,
+  expectSuccess,
+  killLiveChildren,
+  layerStatsDifferences,
+  makeTempDir,
+  readLayerStats,
+  readManifest,
+  readSentences,
+  sentencesById,
+  spawnDonald,
+  testRedis,
+  uniqueQueue,
+  waitFor,
+  writeStudyFile,
+  type ManifestCounts,
+} from './studyFixtures.ts';
+
+let tmp: string;
+let redis: Redis;
+const queues: string[] = [];
+/** The embedded run of the example corpus: the numbers every distributed run must reproduce. */
+let embeddedOut: string;
+let embeddedCounts: ManifestCounts;
+
+function newQueue(label: string): string {
+  const q = uniqueQueue(label);
+  queues.push(q);
+  return q;
+}
+
+beforeAll(async () => {
+  tmp = await makeTempDir('distributed');
+  redis = testRedis(MACHINE_REDIS_URL);
+  const file = await writeStudyFile(tmp, { name: 'baseline', corpus: exampleCorpus(), output: path.join(tmp, 'unused') });
+  embeddedOut = path.join(tmp, 'embedded');
+  const manifest = await runEmbeddedStudy(await loadStudy(file), { outDir: embeddedOut, progress: false });
+  embeddedCounts = manifest.counts;
+});
+
+afterAll(async () => {
+  await killLiveChildren();
+  for (const q of queues) await deleteQueueKeys(redis, q);
+  redis.disconnect();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Outputs agree with the embedded run: counts exactly, layer_stats within 1e-9, per-sentence values exactly. */
+async function expectSameAsEmbedded(out: string): Promise<void> {
+  const manifest = await readManifest(out);
+  expect(manifest.mode).toBe('distributed');
+  expect(manifest.counts).toEqual(embeddedCounts);
+  expect(layerStatsDifferences(await readLayerStats(out), await readLayerStats(embeddedOut), 1e-9)).toEqual([]);
+  const mine = sentencesById(await readSentences(out));
+  const theirs = sentencesById(await readSentences(embeddedOut));
+  expect(mine.size).toBe(theirs.size);
+  for (const [id, s] of theirs) expect(mine.get(id), id).toEqual(s);
+}
+
+describe('distributed study on the machine Redis', () => {
+  it('produce, two workers and aggregate as child processes reproduce the embedded statistics and counts', async () => {
+    const queue = newQueue('main');
+    const dir = path.join(tmp, 'main');
+    await mkdir(dir);
+    const out = path.join(dir, 'out');
+    const file = await writeStudyFile(dir, { name: 'dist-main', corpus: exampleCorpus(), output: out, queue, jobs: { batchSize: 16, backoffMs: 100 } });
+
+    await expectSuccess(spawnDonald(['produce', file, '--no-progress']));
+    const keys = studyKeys(queue);
+    const produced = await readDistributedCounts(redis, keys);
+    expect(produced.produced).toBe(true);
+    expect(produced.intake.read).toBe(embeddedCounts.read);
+    expect(produced.intake.queued).toBe(embeddedCounts.processed + embeddedCounts.failed);
+    expect(produced.batches).toBe(Math.ceil(produced.intake.queued / 16));
+
+    const runs = [
+      spawnDonald(['work', file, '--exit-when-done', '--no-progress'], 'worker 1'),
+      spawnDonald(['work', file, '--exit-when-done', '--no-progress'], 'worker 2'),
+      spawnDonald(['aggregate', file, '--no-progress'], 'aggregator'),
+    ];
+    for (const r of runs) await expectSuccess(r);
+
+    await expectSameAsEmbedded(out);
+    const after = await readDistributedCounts(redis, keys);
+    expect(allRecorded(after)).toBe(true);
+    expect(after.recordedProcessed).toBe(embeddedCounts.processed);
+    expect(await redis.scard(keys.recorded)).toBe(produced.intake.queued);
+    // The aggregator trims what it has folded: nothing is left in the ledger stream.
+    expect(await redis.xlen(keys.results)).toBe(0);
+  });
+
+  it('the producer stalls at jobs.maxQueued unfinished jobs until a worker drains them, never exceeding it', async () => {
+    const queue = newQueue('backpressure');
+    const dir = path.join(tmp, 'backpressure');
+    await mkdir(dir);
+    const out = path.join(dir, 'out');
+    const maxQueued = 2;
+    const batchSize = 4;
+    const corpus = exampleCorpus().slice(0, 2); // news.txt + fiction.jsonl: a few hundred lines
+    const file = await writeStudyFile(dir, { name: 'dist-bp', corpus, output: out, queue, jobs: { batchSize, maxQueued, backoffMs: 100 } });
+    const texts = await exampleTexts();
+    const lines = texts.news.length + texts.fiction.length;
+
+    const queueConnection = testRedis(MACHINE_REDIS_URL);
+    const bullQueue = new Queue<AnalyseBatchData, AnalyseBatchResult>(queue, { connection: queueConnection });
+    const unfinished = async (): Promise<number> => {
+      const c = await bullQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused');
+      return Object.values(c).reduce((a, b) => a + b, 0);
+    };
+    const keys = studyKeys(queue);
+    // Sample the queue for the whole run; every sample must respect the bound.
+    const samples: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await unfinished());
+        await sleep(5);
+      }
+    })();
+
+    try {
+      const producer = spawnDonald(['produce', file, '--no-progress'], 'producer');
+      await waitFor('the producer to fill the queue', async () => ((await unfinished()) >= maxQueued ? true : undefined), [producer]);
+      // No worker yet: the producer must sit at the bound, still running, handing over nothing more.
+      for (let i = 0; i < 25; i++) {
+        await sleep(40);
+        expect(await unfinished()).toBe(maxQueued);
+        expect((await readDistributedCounts(redis, keys)).batches).toBe(maxQueued);
+        expect(producer.running()).toBe(true);
+      }
+      const worker = spawnDonald(['work', file, '--exit-when-done', '--no-progress'], 'worker');
+      const aggregator = spawnDonald(['aggregate', file, '--no-progress'], 'aggregator');
+      for (const r of [producer, worker, aggregator]) await expectSuccess(r);
+    } finally {
+      sampling = false;
+      await sampler;
+      await bullQueue.close();
+      queueConnection.disconnect();
+    }
+
+    expect(samples.length).toBeGreaterThan(25);
+    expect(Math.max(...samples)).toBe(maxQueued);
+    expect(samples.at(-1)).toBe(0);
+    const { counts } = await readManifest(out);
+    expect(counts).toEqual({ read: lines, processed: lines, failed: 0, duplicate: 0, empty: 0 });
+    expect((await readDistributedCounts(redis, keys)).batches).toBe(Math.ceil(lines / batchSize));
+  });
+
+  it('ResultLedger.record counts each sentence once however often, and however concurrently, it is recorded', async () => {
+    const queue = newQueue('ledger');
+    const keys = studyKeys(queue);
+    const study = await loadStudy(exampleStudyFile);
+    const texts = await exampleTexts();
+    const sentences: QueuedSentence[] = texts.news.slice(0, 6).map((text, i) => ({ id: `n${i}`, domain: 'news', text, source: 'news.txt', line: i + 1 }));
+    sentences.push({ id: 'long', domain: 'news', text: 'word '.repeat(400), source: 'news.txt', line: 99 });
+    const model = await openModel(study.model);
+    let outcomes: Awaited<ReturnType<typeof analyseSentences>>;
+    try {
+      outcomes = await analyseSentences(model, sentences, analysisSettings(study));
+    } finally {
+      await model.close();
+    }
+    expect(outcomes.filter((o) => o.kind === 'failed').map((o) => o.id)).toEqual(['long']);
+
+    const ledger = new ResultLedger(redis, keys);
+    const snapshot = async (): Promise<[Record<string, string>, number, number]> => [
+      await redis.hgetall(keys.counts),
+      await redis.xlen(keys.results),
+      await redis.scard(keys.recorded),
+    ];
+    expect(await ledger.record(outcomes.slice(0, 4))).toBe(4);
+    expect(await ledger.record(outcomes)).toBe(outcomes.length - 4);
+    const once = await snapshot();
+    expect(once).toEqual([{ processed: String(outcomes.length - 1), failed: '1' }, outcomes.length, outcomes.length]);
+    expect(await ledger.record(outcomes)).toBe(0);
+    expect(await ledger.record([...outcomes].reverse())).toBe(0);
+    expect(await snapshot()).toEqual(once);
+
+    // Two workers recording the same batch at once (a stalled job re-run): still once each.
+    const other = testRedis(MACHINE_REDIS_URL);
+    try {
+      const fresh = outcomes.map((o) => ({ ...o, id: `${o.id}-again` }));
+      const added = await Promise.all([ledger.record(fresh), new ResultLedger(other, keys).record(fresh)]);
+      expect(added[0] + added[1]).toBe(fresh.length);
+    } finally {
+      other.disconnect();
+    }
+    const entries = await ledger.readAfter('0', 1000);
+    expect(entries.length).toBe(2 * outcomes.length);
+    expect(new Set(entries.map((e) => e.outcome.id)).size).toBe(entries.length);
+    // The stream holds the outcomes as recorded (NaN block influence of layer 1 included).
+    expect(entries.slice(0, outcomes.length).map((e) => e.outcome).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [...outcomes].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+  });
+
+  it('a completed batch queued again under a new job id changes no count and no statistic', async () => {
+    const queue = newQueue('again');
+    const dir = path.join(tmp, 'again');
+    await mkdir(dir);
+    const out = path.join(dir, 'out');
+    const file = await writeStudyFile(dir, { name: 'dist-again', corpus: exampleCorpus(), output: out, queue, jobs: { batchSize: 16, backoffMs: 100 } });
+    const keys = studyKeys(queue);
+
+    await expectSuccess(spawnDonald(['produce', file, '--no-progress']));
+    const worker = spawnDonald(['work', file, '--no-progress'], 'worker'); // runs until SIGTERM
+    await waitFor('every sentence recorded', async () => (allRecorded(await readDistributedCounts(redis, keys)) ? true : undefined), [worker]);
+    const before = await redis.hgetall(keys.counts);
+    const streamBefore = await redis.xlen(keys.results);
+
+    const queueConnection = testRedis(MACHINE_REDIS_URL);
+    const bullQueue = new Queue<AnalyseBatchData, AnalyseBatchResult>(queue, { connection: queueConnection });
+    try {
+      const original = await bullQueue.getJob('batch-0');
+      expect(original).toBeDefined();
+      if (original === undefined) return;
+      expect(await original.getState()).toBe('completed');
+      expect(original.returnvalue.recorded).toBe(16);
+      await bullQueue.add('analyse-batch', original.data, { jobId: 'batch-0-again' });
+      const again = await waitFor(
+        'the re-queued batch to complete',
+        async () => {
+          const job = await bullQueue.getJob('batch-0-again');
+          return job !== undefined && (await job.getState()) === 'completed' ? job : undefined;
+        },
+        [worker],
+      );
+      // The worker analysed the batch again, and the ledger recorded none of it.
+      expect(again.returnvalue).toEqual({ recorded: 0, processed: original.data.sentences.length, failed: 0 });
+    } finally {
+      await bullQueue.close();
+      queueConnection.disconnect();
+    }
+    expect(await redis.hgetall(keys.counts)).toEqual(before);
+    expect(await redis.xlen(keys.results)).toBe(streamBefore);
+
+    if (worker.child.pid !== undefined) process.kill(worker.child.pid, 'SIGTERM');
+    await expectSuccess(worker);
+    await expectSuccess(spawnDonald(['aggregate', file, '--no-progress'], 'aggregator'));
+    await expectSameAsEmbedded(out);
+  });
+});
