@@ -1,5 +1,6 @@
 import { countRecords } from '../src/corpus/countRecords.ts';
 import { readCorpus } from '../src/corpus/readCorpus.ts';
+import type { SessionSettings } from '../src/model/modelTypes.ts';
 import { openModel } from '../src/model/onnxHiddenStateModel.ts';
 import { CorpusIntake } from '../src/pipeline/corpusIntake.ts';
 import { ProgressReporter } from '../src/pipeline/progressReporter.ts';
@@ -32,6 +33,12 @@ export function analysisSettings(study: Study): AnalysisSettings {
   };
 }
 
+/** onnxruntime session settings from the study's modelOptions. */
+export function studySessionSettings(study: Study): SessionSettings {
+  const o = study.modelOptions;
+  return { intraOpThreads: o.intraOpThreads ?? undefined, graphOptimizationLevel: o.graphOptimization, executionProvider: o.executionProvider };
+}
+
 /**
  * The whole study in one process, no Redis: corpus -> intake -> model + DTI -> aggregator.
  * The same stage functions the distributed mode runs, called directly instead of through a queue.
@@ -39,7 +46,7 @@ export function analysisSettings(study: Study): AnalysisSettings {
 export async function runEmbeddedStudy(study: Study, options: EmbeddedRunOptions = {}): Promise<StudyManifest> {
   const startedAt = new Date();
   const outDir = options.outDir ?? study.output;
-  const model = await openModel(study.model, { intraOpThreads: study.modelOptions.intraOpThreads ?? undefined });
+  const model = await openModel(study.model, studySessionSettings(study));
   try {
     const progress = options.progress === false ? undefined : new ProgressReporter(study.name, await countRecords(study.corpus));
     const settings = analysisSettings(study);

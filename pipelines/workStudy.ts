@@ -9,7 +9,7 @@ import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts
 import { studyKeys } from '../src/transport/studyKeys.ts';
 import { analyseBatchProcessor, recordExhaustedJob } from '../workers/analyseBatch.ts';
 import type { AnalyseBatchData, AnalyseBatchResult } from '../workers/analyseBatchJob.ts';
-import { analysisSettings } from './embeddedStudy.ts';
+import { analysisSettings, studySessionSettings } from './embeddedStudy.ts';
 
 export interface WorkOptions {
   /** Stop once every queued sentence of the study has an outcome (else run until SIGINT/SIGTERM). */
@@ -26,7 +26,7 @@ export async function workStudy(study: Study, options: WorkOptions = {}): Promis
   const keys = studyKeys(study.redis.queue);
   const redis = redisConnection(study.redis.url);
   const ledger = new ResultLedger(redis, keys);
-  const model = await openModel(study.model, { intraOpThreads: study.modelOptions.intraOpThreads ?? undefined });
+  const model = await openModel(study.model, studySessionSettings(study));
   const workerConnection = redisConnection(study.redis.url);
   const worker = new Worker<AnalyseBatchData, AnalyseBatchResult>(
     keys.queue,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -79,5 +79,19 @@ describe.skipIf(!sharedAvailable('models/stories260K'))('donald analyze-text on 
     const table = await donald(['analyze-text', '--model', out, SENTENCE]);
     expect(table.stdout).not.toContain('RANDOM');
     expect(table.stdout.split('\n').filter((l) => /^\s+[1-5]\s+\d+\.\d\d %/.test(l))).toHaveLength(5);
+  });
+
+  it('runs a corpus study on the imported model like on any other model', async () => {
+    const out = path.join(dir, 'stories260K');
+    const corpus = path.join(dir, 'stories.txt');
+    await writeFile(corpus, 'Once upon a time, there was a little girl named Lily.\nShe loved to play outside in the park.\nOne day, she saw a big, red ball.\n');
+    const studyOut = path.join(dir, 'stories-study');
+    await donald(['run', 'config/example-study.yaml', '--model', out, '--corpus', corpus, '--domain', 'stories', '--out', studyOut, '--no-progress']);
+    const manifest = JSON.parse(await readFile(path.join(studyOut, 'manifest.json'), 'utf8')) as { counts: Record<string, number>; notes: string[] };
+    expect(manifest.counts).toEqual({ read: 3, processed: 3, failed: 0, duplicate: 0, empty: 0 });
+    expect(manifest.notes).toEqual([]);
+    const csv = (await readFile(path.join(studyOut, 'layer_stats.csv'), 'utf8')).trim().split('\n');
+    // header + (all, stories) x 5 layers
+    expect(csv).toHaveLength(1 + 2 * 5);
   });
 });

@@ -53,7 +53,7 @@ describe('loadStudy: valid files', () => {
         { path: path.join(configDir, 'corpus/fiction.jsonl'), format: 'auto' },
       ],
       dti: DEFAULT_DTI_PARAMS,
-      modelOptions: { dropSpecialTokens: false, truncate: false, batchSize: 16, maxTokens: null, intraOpThreads: null },
+      modelOptions: { dropSpecialTokens: false, truncate: false, batchSize: 16, maxTokens: null, intraOpThreads: null, graphOptimization: 'all', executionProvider: 'cpu' },
       output: path.join(configDir, 'out/mini'),
       fields: false,
       redis: { url: 'redis://127.0.0.1:6379', queue: 'donald-mini' },

@@ -119,7 +119,7 @@ describe('distributed study on the machine Redis', () => {
     await mkdir(dir);
     const out = path.join(dir, 'out');
     const maxQueued = 2;
-    const batchSize = 4;
+    const batchSize = 8;
     const corpus = exampleCorpus().slice(0, 2); // news.txt + fiction.jsonl: a few hundred lines
     const file = await writeStudyFile(dir, { name: 'dist-bp', corpus, output: out, queue, jobs: { batchSize, maxQueued, backoffMs: 100 } });
     const texts = await exampleTexts();

@@ -124,14 +124,17 @@ export interface GeneratedCorpus {
   readonly empty: number;
   /** Lines repeating an earlier sentence of the same file. */
   readonly duplicate: number;
-  /** Distinct sentences (lines - empty - duplicate). */
-  readonly distinct: number;
+  /** Distinct sentences too long for the model (>= 200 words, tiny-gpt2 takes 128 tokens): they must fail. */
+  readonly tooLong: number;
+  /** Distinct sentences the model takes (lines - empty - duplicate - tooLong). */
+  readonly fitting: number;
 }
 
 /**
  * A larger corpus recombined from the example sentences: for each domain, sentence i's first half
  * of words joined to sentence j's second half, `perDomain` distinct sentences, in one .txt file per
- * domain. Every 97th line repeats the line before (a duplicate) and every 211th line is blank.
+ * domain. Every 97th line repeats the line before (a duplicate), every 211th line is blank and
+ * every 503rd is an over-long run of consecutive sentences (a model failure).
  * Deterministic: the same arguments always write the same bytes.
  */
 export async function writeRecombinedCorpus(dir: string, perDomain: number): Promise<GeneratedCorpus> {
@@ -140,12 +143,13 @@ export async function writeRecombinedCorpus(dir: string, perDomain: number): Pro
   let lines = 0;
   let empty = 0;
   let duplicate = 0;
-  let distinct = 0;
+  let tooLong = 0;
+  let fitting = 0;
   for (const [domain, sentences] of Object.entries(texts)) {
     const n = sentences.length;
     const seen = new Set<string>();
     const out: string[] = [];
-    let last = '';
+    let longStart = 0;
     for (let step = 1; step < n && seen.size < perDomain; step++) {
       for (let i = 0; i < n && seen.size < perDomain; i++) {
         const a = sentences[i].split(/\s+/);
@@ -154,24 +158,33 @@ export async function writeRecombinedCorpus(dir: string, perDomain: number): Pro
         if (text === '' || seen.has(text)) continue;
         seen.add(text);
         out.push(text);
-        last = text;
+        fitting++;
         if (out.length % 97 === 0) {
-          out.push(last);
+          out.push(text);
           duplicate++;
         }
         if (out.length % 211 === 0) {
           out.push('');
           empty++;
         }
+        if (out.length % 503 === 0) {
+          const words: string[] = [];
+          for (let k = longStart++; words.length < 200; k++) words.push(...sentences[k % n].split(/\s+/));
+          const long = words.join(' ');
+          if (!seen.has(long)) {
+            seen.add(long);
+            out.push(long);
+            tooLong++;
+          }
+        }
       }
     }
-    distinct += seen.size;
     lines += out.length;
     const file = path.join(dir, `${domain}.txt`);
     await writeFile(file, `${out.join('\n')}\n`);
     entries.push({ path: file, domain });
   }
-  return { entries, lines, empty, duplicate, distinct };
+  return { entries, lines, empty, duplicate, tooLong, fitting };
 }
 
 /** RFC 4180 parser (quotes, doubled quotes, quoted newlines): the tests' own reader. */

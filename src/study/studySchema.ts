@@ -42,6 +42,8 @@ const modelOptions = z.strictObject({
   batchSize: count.default(16),
   maxTokens: count.nullable().default(null),
   intraOpThreads: count.nullable().default(null),
+  graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
+  executionProvider: z.enum(['cpu', 'cuda']).default('cpu'),
 });
 
 const redis = z.strictObject({

@@ -10,6 +10,9 @@ export interface StudyModelOptions {
   readonly maxTokens: number | null;
   /** onnxruntime intra-op threads; null = its default. */
   readonly intraOpThreads: number | null;
+  readonly graphOptimization: 'disabled' | 'basic' | 'extended' | 'all';
+  /** cuda needs onnxruntime-node with CUDA on the machine. */
+  readonly executionProvider: 'cpu' | 'cuda';
 }
 
 export interface StudyRedis {

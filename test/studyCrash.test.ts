@@ -1,0 +1,252 @@
+/**
+ * Crash and resume of a distributed study: a worker, the aggregator or the producer SIGKILLed
+ * mid-study and started again, and a Redis restart under running processes. Each must end with
+ * exactly the embedded run's counts, statistics (within 1e-9) and per-sentence values.
+ *
+ * The scenarios run concurrently (each on its own queue and folder): the worker one spends most of
+ * its time waiting for BullMQ's stalled-job check (the killed worker's lock lasts 30 s), and the
+ * others use that time. Every kill is triggered by observed progress, never by elapsed time.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
+import { runEmbeddedStudy } from '../pipelines/embeddedStudy.ts';
+import { loadStudy } from '../src/study/loadStudy.ts';
+import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
+import { studyKeys, type StudyKeys } from '../src/transport/studyKeys.ts';
+import type { AnalyseBatchData, AnalyseBatchResult } from '../workers/analyseBatchJob.ts';
+import {
+  MACHINE_REDIS_URL,
+  aggregateChildScript,
+  deleteQueueKeys,
+  expectSuccess,
+  killHard,
+  killLiveChildren,
+  layerStatsDifferences,
+  makeTempDir,
+  readFailures,
+  readLayerStats,
+  readManifest,
+  readSentences,
+  sentencesById,
+  spawnDonald,
+  spawnTsx,
+  startPrivateRedis,
+  testRedis,
+  uniqueQueue,
+  waitFor,
+  writeRecombinedCorpus,
+  writeStudyFile,
+  type GeneratedCorpus,
+  type ManifestCounts,
+  type PrivateRedis,
+} from './studyFixtures.ts';
+
+const PER_DOMAIN = 1000; // 3 domains: ~3000 sentences, a few seconds of work per worker
+const JOB_SIZE = 32;
+
+let tmp: string;
+let redis: Redis;
+let corpus: GeneratedCorpus;
+let embeddedOut: string;
+let embeddedCounts: ManifestCounts;
+const queues: string[] = [];
+const privateServers: PrivateRedis[] = [];
+
+beforeAll(async () => {
+  tmp = await makeTempDir('crash');
+  redis = testRedis(MACHINE_REDIS_URL);
+  const corpusDir = path.join(tmp, 'corpus');
+  await mkdir(corpusDir);
+  corpus = await writeRecombinedCorpus(corpusDir, PER_DOMAIN);
+  const file = await writeStudyFile(tmp, { name: 'crash-baseline', corpus: corpus.entries, output: path.join(tmp, 'unused') });
+  embeddedOut = path.join(tmp, 'embedded');
+  embeddedCounts = (await runEmbeddedStudy(await loadStudy(file), { outDir: embeddedOut, progress: false })).counts;
+});
+
+afterAll(async () => {
+  await killLiveChildren();
+  for (const q of queues) await deleteQueueKeys(redis, q);
+  redis.disconnect();
+  for (const s of privateServers) await s.stop();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+interface Scenario {
+  readonly file: string;
+  readonly out: string;
+  readonly queue: string;
+  readonly keys: StudyKeys;
+  /** A client on the scenario's Redis. */
+  readonly redis: Redis;
+}
+
+async function scenario(label: string, options: { redisUrl?: string; redis?: Redis; jobs?: Record<string, number> } = {}): Promise<Scenario> {
+  const queue = uniqueQueue(label);
+  if (options.redisUrl === undefined) queues.push(queue);
+  const dir = path.join(tmp, label);
+  await mkdir(dir);
+  const out = path.join(dir, 'out');
+  const file = await writeStudyFile(dir, {
+    name: `crash-${label}`,
+    corpus: corpus.entries,
+    output: out,
+    queue,
+    redisUrl: options.redisUrl,
+    jobs: { batchSize: JOB_SIZE, backoffMs: 100, ...options.jobs },
+  });
+  return { file, out, queue, keys: studyKeys(queue), redis: options.redis ?? redis };
+}
+
+async function recordedProcessed(s: Scenario): Promise<number> {
+  return (await readDistributedCounts(s.redis, s.keys)).recordedProcessed;
+}
+
+/** Counts exact, layer_stats within 1e-9, sentences and failures the same set with the same values. */
+async function expectSameAsEmbedded(expect: ExpectStatic, out: string): Promise<void> {
+  const { counts } = await readManifest(out);
+  expect(counts).toEqual(embeddedCounts);
+  expect(counts.read).toBe(counts.processed + counts.failed + counts.duplicate + counts.empty);
+  expect(layerStatsDifferences(await readLayerStats(out), await readLayerStats(embeddedOut), 1e-9)).toEqual([]);
+  const mine = sentencesById(await readSentences(out));
+  const theirs = sentencesById(await readSentences(embeddedOut));
+  expect(mine.size).toBe(theirs.size);
+  for (const [id, s] of theirs) expect(mine.get(id), id).toEqual(s);
+  const failed = (await readFailures(out)).map((f) => f.id).sort();
+  expect(failed).toEqual((await readFailures(embeddedOut)).map((f) => f.id).sort());
+  expect(existsSync(path.join(out, '.aggregate-state.json'))).toBe(false);
+}
+
+describe('the generated corpus and its embedded run', () => {
+  it('accounts for every line the test wrote', () => {
+    expect(embeddedCounts).toEqual({
+      read: corpus.lines,
+      processed: corpus.fitting,
+      failed: corpus.tooLong,
+      duplicate: corpus.duplicate,
+      empty: corpus.empty,
+    });
+    expect(corpus.fitting).toBeGreaterThan(2900);
+    expect(corpus.tooLong).toBeGreaterThan(0);
+  });
+});
+
+describe.concurrent('crash and resume', () => {
+  it('a SIGKILLed worker\'s batch is re-run by another worker (stalled job) with exact results', async ({ expect }) => {
+    const s = await scenario('worker');
+    const producer = spawnDonald(['produce', s.file, '--no-progress'], 'producer');
+    const workerA = spawnDonald(['work', s.file, '--exit-when-done', '--no-progress'], 'worker A');
+    const aggregator = spawnDonald(['aggregate', s.file, '--no-progress'], 'aggregator');
+    await expectSuccess(producer); // all ~94 jobs fit under the default maxQueued: the queue never runs dry while worker A works
+    await waitFor('worker A to record 600 sentences', async () => ((await recordedProcessed(s)) >= 600 ? true : undefined), [workerA, aggregator]);
+    expect((await killHard(workerA)).signal).toBe('SIGKILL');
+
+    const queueConnection = testRedis(MACHINE_REDIS_URL);
+    const queue = new Queue<AnalyseBatchData, AnalyseBatchResult>(s.queue, { connection: queueConnection });
+    try {
+      // Worker A died holding a job: it stays active (locked) until BullMQ declares it stalled.
+      const orphans = await queue.getActive();
+      expect(orphans.length).toBe(1);
+      const orphanId = orphans[0].id;
+      expect(orphanId).toBeDefined();
+      const before = await readDistributedCounts(s.redis, s.keys);
+      expect(allRecorded(before)).toBe(false);
+
+      const workerB = spawnDonald(['work', s.file, '--exit-when-done', '--no-progress'], 'worker B');
+      await expectSuccess(workerB);
+      await expectSuccess(aggregator);
+      const rerun = orphanId === undefined ? undefined : await queue.getJob(orphanId);
+      expect(await rerun?.getState()).toBe('completed');
+      expect(rerun?.stalledCounter).toBe(1);
+    } finally {
+      await queue.close();
+      queueConnection.disconnect();
+    }
+    await expectSameAsEmbedded(expect, s.out);
+  });
+
+  it('a SIGKILLed aggregator restarted from its checkpoint gives exact results', async ({ expect }) => {
+    const s = await scenario('aggregator');
+    const producer = spawnDonald(['produce', s.file, '--no-progress'], 'producer');
+    const worker = spawnDonald(['work', s.file, '--exit-when-done', '--no-progress'], 'worker');
+    const first = spawnTsx(aggregateChildScript, [s.file, '200'], 'aggregator 1');
+    const statePath = path.join(s.out, '.aggregate-state.json');
+    const checkpointed = await waitFor(
+      'a checkpoint of at least 400 sentences',
+      async () => {
+        if (!existsSync(statePath)) return undefined;
+        const state = JSON.parse(await readFile(statePath, 'utf8')) as { aggregator: { processed: number; segments: number } };
+        return state.aggregator.processed >= 400 ? state.aggregator : undefined;
+      },
+      [first, worker],
+    );
+    expect((await killHard(first)).signal).toBe('SIGKILL');
+    expect(checkpointed.segments).toBeGreaterThanOrEqual(1);
+    // Killed mid-study: the ledger still owes the aggregator outcomes.
+    expect((await readDistributedCounts(s.redis, s.keys)).recordedProcessed).toBeLessThan(corpus.fitting);
+
+    const second = spawnTsx(aggregateChildScript, [s.file, '200'], 'aggregator 2');
+    for (const r of [producer, worker, second]) await expectSuccess(r);
+    await expectSameAsEmbedded(expect, s.out);
+  });
+
+  it('a SIGKILLed producer restarted mid-corpus hands over the rest, with exact results', async ({ expect }) => {
+    // A short queue bound keeps the producer mid-corpus, waiting on the worker.
+    const s = await scenario('producer', { jobs: { maxQueued: 3 } });
+    const first = spawnDonald(['produce', s.file, '--no-progress'], 'producer 1');
+    const worker = spawnDonald(['work', s.file, '--exit-when-done', '--no-progress'], 'worker');
+    const aggregator = spawnDonald(['aggregate', s.file, '--no-progress'], 'aggregator');
+    const totalJobs = Math.ceil((corpus.fitting + corpus.tooLong) / JOB_SIZE);
+    const handed = await waitFor(
+      'the producer to hand over 20 jobs',
+      async () => {
+        const b = (await readDistributedCounts(s.redis, s.keys)).batches;
+        return b >= 20 ? b : undefined;
+      },
+      [first, worker, aggregator],
+    );
+    expect((await killHard(first)).signal).toBe('SIGKILL');
+    const atKill = await readDistributedCounts(s.redis, s.keys);
+    expect(atKill.produced).toBe(false);
+    expect(atKill.batches).toBeGreaterThanOrEqual(handed);
+    expect(atKill.batches).toBeLessThan(totalJobs);
+
+    const second = spawnDonald(['produce', s.file, '--no-progress'], 'producer 2');
+    for (const r of [second, worker, aggregator]) await expectSuccess(r);
+    const end = await readDistributedCounts(s.redis, s.keys);
+    expect(end.batches).toBe(totalJobs);
+    expect(end.intake).toEqual({
+      read: corpus.lines,
+      duplicate: corpus.duplicate,
+      empty: corpus.empty,
+      invalid: 0,
+      queued: corpus.fitting + corpus.tooLong,
+    });
+    await expectSameAsEmbedded(expect, s.out);
+  });
+
+  it('producer, worker and aggregator ride through a Redis restart mid-study (append-only file kept)', async ({ expect }) => {
+    const server = await startPrivateRedis(true);
+    privateServers.push(server);
+    const client = testRedis(server.url);
+    try {
+      const s = await scenario('redis-restart', { redisUrl: server.url, redis: client, jobs: { maxQueued: 20 } });
+      const producer = spawnDonald(['produce', s.file, '--no-progress'], 'producer');
+      const worker = spawnDonald(['work', s.file, '--exit-when-done', '--no-progress'], 'worker');
+      const aggregator = spawnDonald(['aggregate', s.file, '--no-progress'], 'aggregator');
+      await waitFor('600 sentences recorded', async () => ((await recordedProcessed(s)) >= 600 ? true : undefined), [producer, worker, aggregator]);
+      await server.restart();
+      // The data survived the restart (graceful shutdown writes the append-only file) and the study was not done.
+      const after = await readDistributedCounts(client, s.keys);
+      expect(after.recordedProcessed).toBeGreaterThanOrEqual(600);
+      expect(allRecorded(after)).toBe(false);
+      for (const r of [producer, worker, aggregator]) await expectSuccess(r);
+      await expectSameAsEmbedded(expect, s.out);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
