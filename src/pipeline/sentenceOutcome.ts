@@ -1,3 +1,5 @@
+import type { SentenceFailure } from '../writers/failuresWriter.ts';
+
 /**
  * What crosses the transport between the stages of a study. Plain JSON-safe values only
  * (number[] rather than Float64Array), because in distributed mode these travel through Redis;
@@ -31,16 +33,9 @@ export interface ProcessedSentence {
   readonly fields?: { readonly anisotropy: number[]; readonly angle: number[] };
 }
 
-/** A sentence that could not be processed, with the reason written to failures.jsonl. */
-export interface FailedSentence {
+/** A sentence that could not be processed: the failures.jsonl record, tagged for the transport. */
+export interface FailedSentence extends SentenceFailure {
   readonly kind: 'failed';
-  readonly id: string;
-  readonly domain: string;
-  readonly source: string;
-  readonly line: number;
-  readonly text: string;
-  readonly reason: string;
-  readonly attempts: number;
 }
 
 export type SentenceOutcome = ProcessedSentence | FailedSentence;

@@ -85,8 +85,7 @@ export class StudyAggregator {
   async fold(outcomes: readonly SentenceOutcome[]): Promise<void> {
     for (const outcome of outcomes) {
       if (outcome.kind === 'failed') {
-        const { id, domain, source, line, text, reason, attempts } = outcome;
-        await this.failures.append({ id, domain, source, line, text, reason, attempts });
+        await this.failures.append(outcome);
         this.failed++;
         continue;
       }
