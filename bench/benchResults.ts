@@ -9,6 +9,8 @@ export interface BenchResults {
   readonly command: string;
   readonly machine: MachineInfo;
   readonly totalSeconds: number;
+  /** 1-minute load average when the bench finished (see machine.loadAverageAtStart). */
+  readonly loadAverageAtEnd: number;
   readonly dti: readonly DtiThroughput[];
   readonly models: readonly ModelThroughput[];
   readonly study: StudyScaling;

@@ -45,7 +45,7 @@ export async function benchDtiThroughput(quick: boolean): Promise<DtiThroughput[
       quick ? { warmupMs: 100, repetitions: 3, repetitionMs: 100 } : { warmupMs: 300, repetitions: 7, repetitionMs: 300 },
     );
     results.push({ layers, tokens, matricesPerSecond: rate, microsecondsPerMatrix: 1e6 / rate.median });
-    benchLog(`dti ${layers}x${tokens}: ${rate.median.toFixed(0)} matrices/s`);
+    benchLog(`dti ${layers}x${tokens}: ${rate.median.toFixed(0)} matrices/s (${rate.medianPerCpuSecond.toFixed(0)} per CPU-s)`);
   }
   return results;
 }

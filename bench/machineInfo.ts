@@ -11,6 +11,8 @@ export interface MachineInfo {
   readonly platform: string;
   readonly nodeVersion: string;
   readonly onnxruntimeNodeVersion: string;
+  /** 1-minute load average when the bench started; above the core count, other work competed for the CPU. */
+  readonly loadAverageAtStart: number;
   /** Commit the numbers belong to; `dirty` when the tree had uncommitted changes. */
   readonly gitCommit: string;
 }
@@ -32,6 +34,10 @@ function gitCommit(): string {
   }
 }
 
+export function oneMinuteLoad(): number {
+  return Math.round(os.loadavg()[0] * 100) / 100;
+}
+
 export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
   return {
@@ -42,6 +48,7 @@ export function machineInfo(): MachineInfo {
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     nodeVersion: process.version,
     onnxruntimeNodeVersion: onnxruntimeVersion(),
+    loadAverageAtStart: oneMinuteLoad(),
     gitCommit: gitCommit(),
   };
 }

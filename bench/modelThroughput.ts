@@ -66,7 +66,7 @@ export async function benchModelThroughput(models: readonly BenchModel[], senten
             sentences: sentences.length,
             meanTokensPerSentence,
           });
-          benchLog(`model ${bench.name} threads=${intraOpThreads} batch=${batchSize}: ${rate.median.toFixed(1)} sentences/s`);
+          benchLog(`model ${bench.name} threads=${intraOpThreads} batch=${batchSize}: ${rate.median.toFixed(1)} sentences/s (${rate.medianPerCpuSecond.toFixed(1)} per CPU-s)`);
         }
       } finally {
         await model.close();

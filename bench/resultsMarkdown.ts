@@ -9,13 +9,15 @@ const fixed = (value: number, digits = 0): string => value.toFixed(digits);
 
 function machineSection(r: BenchResults): string[] {
   const m = r.machine;
+  const contended = Math.max(m.loadAverageAtStart, r.loadAverageAtEnd) > m.cores;
   return [
     `Measured ${m.date} with \`${r.command}\` (${r.mode} mode, ${fixed(r.totalSeconds)} s in all), commit ${m.gitCommit}.`,
     '',
     ...table(
-      ['CPU', 'cores', 'memory', 'platform', 'node', 'onnxruntime-node'],
-      [[m.cpuModel, String(m.cores), `${m.totalMemoryGiB} GiB`, m.platform, m.nodeVersion, m.onnxruntimeNodeVersion]],
+      ['CPU', 'cores', 'memory', 'platform', 'node', 'onnxruntime-node', 'load average (start -> end)'],
+      [[m.cpuModel, String(m.cores), `${m.totalMemoryGiB} GiB`, m.platform, m.nodeVersion, m.onnxruntimeNodeVersion, `${m.loadAverageAtStart} -> ${r.loadAverageAtEnd}`]],
     ),
+    ...(contended ? ['', `**The load average exceeded the ${m.cores} cores: other work competed for the CPU, so rates are lower and noisier than on an idle machine.** Memory numbers are unaffected.`] : []),
   ];
 }
 
@@ -51,7 +53,7 @@ function modelSection(r: BenchResults): string[] {
   return [
     '## 2. Model throughput (`model.run`: tokenise, infer, cut hidden states; no DTI)',
     '',
-    `Sentences/s, median over repetitions of ${sentences} example-corpus sentences, by batch size and onnxruntime intra-op threads.`,
+    `Sentences/s by batch size and onnxruntime intra-op threads: median of timed repetitions, each repeating a pass over the same ${sentences} example-corpus sentences.`,
     '',
     ...table(['model', 'threads', ...MODEL_BATCH_SIZES.map((b) => `batch ${b}`), 'tokens/sentence'], rows),
   ];
@@ -65,23 +67,32 @@ function studySection(r: BenchResults): string[] {
     '',
     `Model ${s.model}, batch size ${first?.batchSize ?? '-'}, intra-op threads ${first?.intraOpThreads ?? 'onnxruntime default'}; ` +
       'synthetic corpora of unique sentences recombined from the example corpus (3 domains). ' +
-      'Peak RSS is the kernel high-water mark (VmHWM); the sampled peak comes from process.memoryUsage() every 100 ms.',
+      'Peak RSS is the kernel high-water mark (VmHWM); the sampled peak comes from process.memoryUsage() every 100 ms. ' +
+      'Every 500 ms the child forces a full GC and samples again ("settled"); the 2nd-half slopes fit those samples in the second half of each run ' +
+      'against sentences processed (the first half holds model loading and allocator warm-up). The forced GCs cost a few percent of throughput. ' +
+      `The verdict comes from the largest run: live-heap slope at most ${s.heapSlopeThresholdMBPer1k} MB per 1k sentences, and a settled-RSS high-water in the second half ` +
+      `at most ${s.rssRiseToleranceMB} MB above the first half's (native allocators move RSS in steps of up to ~10 MB either way, so a straight-line RSS fit is only indicative).`,
     '',
     ...table(
-      ['sentences', 'sentences/s', 'seconds', 'peak RSS MB', 'sampled peak RSS MB', 'RSS before study MB', 'peak heap MB', 'heap at end (after GC) MB'],
+      ['sentences', 'sentences/s', 'sentences per CPU-second', 'seconds', 'peak RSS MB', 'sampled peak RSS MB', 'RSS before study MB', 'peak heap MB', 'heap at end (after GC) MB', '2nd-half live heap MB/1k', '2nd-half settled RSS MB/1k', 'settled RSS high-water 1st -> 2nd half MB'],
       s.runs.map((run) => [
         String(run.size),
         fixed(run.sentencesPerSecond, 1),
+        fixed(run.sentencesPerCpuSecond, 1),
         fixed(run.studySeconds, 1),
         fixed(run.peakMB, 1),
         fixed(run.peakRssMB, 1),
         fixed(run.baselineRssMB, 1),
         fixed(run.peakHeapUsedMB, 1),
         fixed(run.heapUsedEndMB, 1),
+        run.trend ? run.trend.heapSlopeMBPer1k.toFixed(3) : '-',
+        run.trend ? run.trend.rssSlopeMBPer1k.toFixed(3) : '-',
+        run.trend ? `${run.trend.firstHalfMaxRssMB.toFixed(0)} -> ${run.trend.secondHalfMaxRssMB.toFixed(0)}` : '-',
       ]),
     ),
     '',
-    `- Peak RSS slope: **${s.peakRssSlopeMBPer1k.toFixed(3)} MB per 1k sentences** (least squares over the sizes above).`,
+    `- Peak RSS slope: **${s.peakRssSlopeMBPer1k.toFixed(3)} MB per 1k sentences** (least squares over all sizes above; includes allocator warm-up, which short runs do not finish).`,
+    `- Peak RSS slope between the two largest sizes: ${s.peakRssLargestSlopeMBPer1k.toFixed(3)} MB per 1k sentences.`,
     `- Heap-at-end slope: ${s.heapEndSlopeMBPer1k.toFixed(3)} MB per 1k sentences.`,
     `- **Verdict: ${s.verdict}**`,
   ];

@@ -12,7 +12,7 @@ import { benchModels } from './benchModels.ts';
 import type { BenchResults } from './benchResults.ts';
 import { benchDtiThroughput } from './dtiThroughput.ts';
 import { byDomain, exampleSentences } from './exampleSentences.ts';
-import { machineInfo } from './machineInfo.ts';
+import { machineInfo, oneMinuteLoad } from './machineInfo.ts';
 import { benchModelThroughput, spreadSample } from './modelThroughput.ts';
 import { resultsMarkdown } from './resultsMarkdown.ts';
 import { benchStudyScaling, FULL_STUDY_SIZES, QUICK_STUDY_SIZES } from './studyScaling.ts';
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       command: args.quick ? 'npm run bench -- --quick' : 'npm run bench',
       machine,
       totalSeconds: (performance.now() - started) / 1000,
+      loadAverageAtEnd: oneMinuteLoad(),
       dti,
       models: modelRates,
       study,
@@ -54,6 +55,9 @@ async function main(): Promise<void> {
     writeFileSync(path.join(RESULTS_DIR, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(path.join(RESULTS_DIR, `${base}.md`), resultsMarkdown(results));
     benchLog(study.verdict);
+    if (Math.max(machine.loadAverageAtStart, results.loadAverageAtEnd) > machine.cores) {
+      benchLog(`warning: load average ${machine.loadAverageAtStart} -> ${results.loadAverageAtEnd} on ${machine.cores} cores; other work competed, so rates are low and noisy`);
+    }
     benchLog(`done in ${results.totalSeconds.toFixed(0)} s; results in ${path.relative(process.cwd(), path.join(RESULTS_DIR, `${base}.{json,md}`))}`);
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });

@@ -7,8 +7,10 @@ import { runEmbeddedStudy } from '../pipelines/embeddedStudy.ts';
 import { loadStudy } from '../src/study/loadStudy.ts';
 import { MemorySampler, toMB, vmHighWaterMarkMB } from './memorySampler.ts';
 import type { StudyChildReport } from './studyChildReport.ts';
+import { cpuSeconds } from './timing.ts';
 
-const SAMPLE_INTERVAL_MS = 100;
+/** RSS every 100 ms for the peak; a forced GC and a settled sample every 500 ms for the trend (the heap is ~20 MB, so each GC costs a few ms). */
+const SAMPLER_TIMING = { sampleEveryMs: 100, settleEveryMs: 500 };
 
 async function main(argv: readonly string[]): Promise<void> {
   const [studyFile, outDir, reportFile] = argv;
@@ -16,10 +18,12 @@ async function main(argv: readonly string[]): Promise<void> {
   const study = await loadStudy(studyFile);
   const baselineRssMB = toMB(process.memoryUsage().rss);
   const sampler = new MemorySampler();
-  sampler.start(SAMPLE_INTERVAL_MS);
+  sampler.start(SAMPLER_TIMING);
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const manifest = await runEmbeddedStudy(study, { outDir, progress: false });
   const studySeconds = (performance.now() - start) / 1000;
+  const studyCpuSeconds = cpuSeconds(process.cpuUsage(cpuStart));
   const memory = sampler.stop();
   const vmHwmMB = vmHighWaterMarkMB();
   // --expose-gc is passed by the parent; without it the end heap would include uncollected garbage.
@@ -33,6 +37,8 @@ async function main(argv: readonly string[]): Promise<void> {
     duplicate: manifest.counts.duplicate,
     studySeconds,
     sentencesPerSecond: manifest.counts.processed / studySeconds,
+    cpuSeconds: studyCpuSeconds,
+    sentencesPerCpuSecond: manifest.counts.processed / studyCpuSeconds,
     baselineRssMB,
     peakRssMB: memory.peakRssMB,
     vmHwmMB,
@@ -40,6 +46,7 @@ async function main(argv: readonly string[]): Promise<void> {
     heapUsedEndMB: toMB(process.memoryUsage().heapUsed),
     rssSamples: memory.samples,
     rssTimelineMB: memory.rssTimelineMB,
+    settled: memory.settled,
   };
   writeFileSync(reportFile, `${JSON.stringify(report)}\n`);
 }

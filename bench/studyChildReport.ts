@@ -12,6 +12,9 @@ export const studyChildReportSchema = z.object({
   /** Wall time of runEmbeddedStudy alone (no process start, no TypeScript loading). */
   studySeconds: z.number(),
   sentencesPerSecond: z.number(),
+  /** CPU time of the child (all threads) during the study; time spent waiting for a busy core is not in it. */
+  cpuSeconds: z.number(),
+  sentencesPerCpuSecond: z.number(),
   /** RSS after imports, before the study starts: the floor every run shares. */
   baselineRssMB: z.number(),
   peakRssMB: z.number(),
@@ -21,6 +24,8 @@ export const studyChildReportSchema = z.object({
   heapUsedEndMB: z.number(),
   rssSamples: z.number(),
   rssTimelineMB: z.array(z.number()),
+  /** Forced-GC samples every 500 ms through the run, for the within-run trend. */
+  settled: z.array(z.object({ seconds: z.number(), rssMB: z.number(), heapUsedMB: z.number(), externalMB: z.number() })),
 });
 
 export type StudyChildReport = z.infer<typeof studyChildReportSchema>;

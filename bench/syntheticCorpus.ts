@@ -4,8 +4,8 @@ import { SeededRandom } from '../src/fixtures/seededRandom.ts';
 
 export interface SyntheticCorpus {
   readonly sentences: number;
-  /** One .txt file per domain, one sentence per line. */
-  readonly files: readonly { readonly domain: string; readonly path: string }[];
+  /** One .jsonl file of {id, domain, text} records. */
+  readonly path: string;
 }
 
 function words(text: string): string[] {
@@ -42,23 +42,26 @@ function recombined(base: readonly string[][], seen: Set<string>, random: Seeded
 }
 
 /**
- * Writes `size` unique sentences, split evenly over the domains, built deterministically (fixed
- * seed) from the example corpus. Unique, because the study drops duplicates and would then
- * measure less work than asked for.
+ * Writes `size` unique sentences, split evenly over the domains and interleaved round-robin, built
+ * deterministically (fixed seed) from the example corpus. Unique, because the study drops
+ * duplicates and would then measure less work than asked for. Interleaved, because the domains
+ * differ in sentence length: one domain after another would make the workload (and the model's
+ * buffers) change mid-run and pass for memory growth.
  */
 export function writeSyntheticCorpus(dir: string, domains: ReadonlyMap<string, readonly string[]>, size: number): SyntheticCorpus {
-  mkdirSync(dir, { recursive: true });
   const random = new SeededRandom(0x0d0a1d + size);
-  const names = [...domains.keys()];
-  const files = names.map((domain, d) => {
-    const base = (domains.get(domain) ?? []).map(words).filter((w) => w.length >= 3);
+  const pools = [...domains].map(([domain, texts]) => {
+    const base = texts.map(words).filter((w) => w.length >= 3);
     if (base.length < 2) throw new Error(`domain ${domain}: too few example sentences to recombine`);
-    const count = Math.floor(size / names.length) + (d < size % names.length ? 1 : 0);
-    const seen = new Set<string>();
-    const lines = Array.from({ length: count }, () => recombined(base, seen, random));
-    const file = path.join(dir, `${domain}.txt`);
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    return { domain, path: file };
+    return { domain, base, seen: new Set<string>() };
   });
-  return { sentences: size, files };
+  const lines = Array.from({ length: size }, (_, i) => {
+    const pool = pools[i % pools.length];
+    const id = `${pool.domain}-${String(pool.seen.size + 1).padStart(6, '0')}`;
+    return JSON.stringify({ id, domain: pool.domain, text: recombined(pool.base, pool.seen, random) });
+  });
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'corpus.jsonl');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return { sentences: size, path: file };
 }

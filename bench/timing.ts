@@ -3,6 +3,11 @@ export interface RateStats {
   readonly median: number;
   readonly min: number;
   readonly max: number;
+  /**
+   * Median items per CPU-second of this process (all its threads). Waiting for a busy core does not
+   * count here, though sharing one (caches, a VM's stolen time) still slows it.
+   */
+  readonly medianPerCpuSecond: number;
   readonly repetitions: number;
   /** Items processed in each timed repetition (whole passes of the work). */
   readonly itemsPerRepetition: number;
@@ -14,6 +19,11 @@ export interface RateOptions {
   readonly repetitions: number;
   /** Each timed repetition repeats the pass until about this long, so timer and GC jitter stay small. */
   readonly repetitionMs: number;
+}
+
+/** User plus system time of a process.cpuUsage() reading, in seconds. */
+export function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6;
 }
 
 export function median(values: readonly number[]): number {
@@ -35,12 +45,22 @@ export async function measureRate(pass: () => Promise<number> | number, options:
   const passesPerRepetition = Math.max(1, Math.round(options.repetitionMs / passMs));
 
   const rates: number[] = [];
+  const cpuRates: number[] = [];
   let items = 0;
   for (let r = 0; r < options.repetitions; r++) {
     items = 0;
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     for (let p = 0; p < passesPerRepetition; p++) items += await pass();
     rates.push(items / ((performance.now() - start) / 1000));
+    cpuRates.push(items / cpuSeconds(process.cpuUsage(cpuStart)));
   }
-  return { median: median(rates), min: Math.min(...rates), max: Math.max(...rates), repetitions: options.repetitions, itemsPerRepetition: items };
+  return {
+    median: median(rates),
+    min: Math.min(...rates),
+    max: Math.max(...rates),
+    medianPerCpuSecond: median(cpuRates),
+    repetitions: options.repetitions,
+    itemsPerRepetition: items,
+  };
 }

@@ -6,17 +6,19 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisSettings, runEmbeddedStudy } from '../pipelines/embeddedStudy.ts';
 import { openModel } from '../src/model/onnxHiddenStateModel.ts';
 import { analyseSentences } from '../src/pipeline/sentenceAnalysis.ts';
-import type { QueuedSentence } from '../src/pipeline/sentenceOutcome.ts';
+import type { FailedSentence, QueuedSentence } from '../src/pipeline/sentenceOutcome.ts';
 import { loadStudy } from '../src/study/loadStudy.ts';
 import { ResultLedger } from '../src/transport/resultLedger.ts';
 import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
 import { studyKeys } from '../src/transport/studyKeys.ts';
+import { analyseBatchQueue } from '../src/transport/studyQueue.ts';
+import { recordExhaustedJob } from '../workers/analyseBatch.ts';
 import type { AnalyseBatchData, AnalyseBatchResult } from '../workers/analyseBatchJob.ts';
 import {
   MACHINE_REDIS_URL,
@@ -65,7 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await killLiveChildren();
   for (const q of queues) await deleteQueueKeys(redis, q);
-  redis.disconnect();
+  redis?.disconnect();
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -128,7 +130,7 @@ describe('distributed study on the machine Redis', () => {
     const queueConnection = testRedis(MACHINE_REDIS_URL);
     const bullQueue = new Queue<AnalyseBatchData, AnalyseBatchResult>(queue, { connection: queueConnection });
     const unfinished = async (): Promise<number> => {
-      const c = await bullQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused');
+      const c = await bullQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
       return Object.values(c).reduce((a, b) => a + b, 0);
     };
     const keys = studyKeys(queue);
@@ -155,6 +157,7 @@ describe('distributed study on the machine Redis', () => {
       const worker = spawnDonald(['work', file, '--exit-when-done', '--no-progress'], 'worker');
       const aggregator = spawnDonald(['aggregate', file, '--no-progress'], 'aggregator');
       for (const r of [producer, worker, aggregator]) await expectSuccess(r);
+      expect(await unfinished()).toBe(0);
     } finally {
       sampling = false;
       await sampler;
@@ -164,7 +167,6 @@ describe('distributed study on the machine Redis', () => {
 
     expect(samples.length).toBeGreaterThan(25);
     expect(Math.max(...samples)).toBe(maxQueued);
-    expect(samples.at(-1)).toBe(0);
     const { counts } = await readManifest(out);
     expect(counts).toEqual({ read: lines, processed: lines, failed: 0, duplicate: 0, empty: 0 });
     expect((await readDistributedCounts(redis, keys)).batches).toBe(Math.ceil(lines / batchSize));
@@ -216,6 +218,63 @@ describe('distributed study on the machine Redis', () => {
     expect(entries.slice(0, outcomes.length).map((e) => e.outcome).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
       [...outcomes].sort((a, b) => a.id.localeCompare(b.id)),
     );
+  });
+
+  it('records the sentences of a job BullMQ fails for good: after its last attempt, or at once when unrecoverable', async () => {
+    const queue = newQueue('exhausted');
+    const dir = path.join(tmp, 'exhausted');
+    await mkdir(dir);
+    const file = await writeStudyFile(dir, { name: 'dist-exhausted', corpus: exampleCorpus(), output: path.join(dir, 'out'), queue, jobs: { attempts: 3, backoffMs: 20 } });
+    const study = await loadStudy(file);
+    const keys = studyKeys(queue);
+    const ledger = new ResultLedger(redis, keys);
+    const batch = (prefix: string, n: number): QueuedSentence[] =>
+      Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, domain: 'news', text: `Sentence ${prefix} ${i}.`, source: 'news.txt', line: i + 1 }));
+
+    const queueConnection = testRedis(MACHINE_REDIS_URL);
+    const workerConnection = testRedis(MACHINE_REDIS_URL);
+    const bullQueue = analyseBatchQueue(study, queueConnection);
+    // The processor stands in for the model: "flaky" fails every attempt with an ordinary error;
+    // "poison" fails the way BullMQ fails a job that stalled more than maxStalledCount times
+    // (a batch that crashes every worker taking it): an UnrecoverableError, no further attempts.
+    const worker = new Worker<AnalyseBatchData, AnalyseBatchResult>(
+      queue,
+      async (job) => {
+        if (job.id === 'poison') throw new UnrecoverableError('job stalled more than allowable limit');
+        throw new Error('model crashed');
+      },
+      { connection: workerConnection },
+    );
+    const attemptsSeen = new Map<string, number[]>();
+    // Wired as workStudy wires it.
+    worker.on('failed', (job, err) => {
+      if (job?.id === undefined) return;
+      attemptsSeen.set(job.id, [...(attemptsSeen.get(job.id) ?? []), job.attemptsMade]);
+      void recordExhaustedJob(job, err, ledger);
+    });
+    try {
+      await bullQueue.add('analyse-batch', { studyHash: 'test', batch: 0, sentences: batch('flaky', 3) }, { jobId: 'flaky' });
+      await bullQueue.add('analyse-batch', { studyHash: 'test', batch: 1, sentences: batch('poison', 2) }, { jobId: 'poison' });
+      await waitFor('5 failed sentences in the ledger', async () => ((await redis.hget(keys.counts, 'failed')) === '5' ? true : undefined), [], 15_000);
+    } finally {
+      await worker.close();
+      await bullQueue.close();
+      workerConnection.disconnect();
+      queueConnection.disconnect();
+    }
+    expect(attemptsSeen.get('flaky')).toEqual([1, 2, 3]);
+    expect(attemptsSeen.get('poison')).toEqual([1]);
+    const recorded = (await ledger.readAfter('0', 100)).map((e) => e.outcome);
+    expect(recorded.every((o): o is FailedSentence => o.kind === 'failed')).toBe(true);
+    const byId = new Map(recorded.map((o) => [o.id, o]));
+    expect([...byId.keys()].sort()).toEqual(['flaky-0', 'flaky-1', 'flaky-2', 'poison-0', 'poison-1']);
+    for (const id of ['flaky-0', 'flaky-1', 'flaky-2']) {
+      // First write wins in the ledger: attempts 3 shows nothing was recorded after attempts 1 or 2.
+      expect(byId.get(id)).toMatchObject({ kind: 'failed', attempts: 3, reason: 'job failed after 3 attempts: model crashed' });
+    }
+    for (const id of ['poison-0', 'poison-1']) {
+      expect(byId.get(id)).toMatchObject({ kind: 'failed', attempts: 1, reason: expect.stringContaining('stalled more than allowable limit') });
+    }
   });
 
   it('a completed batch queued again under a new job id changes no count and no statistic', async () => {

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { HiddenStateModel } from '../src/model/modelTypes.ts';
 import { analyseSentences, type AnalysisSettings } from '../src/pipeline/sentenceAnalysis.ts';
 import { failedSentence } from '../src/pipeline/sentenceOutcome.ts';
@@ -29,9 +29,12 @@ export function analyseBatchProcessor(
 /**
  * After the last attempt, a job's sentences are recorded as failed with the job's error, so the
  * study still closes its accounts (the ledger ignores sentences an earlier attempt recorded).
+ * BullMQ also fails a job for good before its last attempt with an UnrecoverableError, e.g. a job
+ * that stalled more than maxStalledCount times (a batch that kills every worker taking it).
  */
 export async function recordExhaustedJob(job: Job<AnalyseBatchData, AnalyseBatchResult>, error: Error, ledger: ResultLedger): Promise<void> {
   const attempts = job.opts.attempts ?? 1;
-  if (job.attemptsMade < attempts) return;
+  const final = job.attemptsMade >= attempts || error instanceof UnrecoverableError || error.name === 'UnrecoverableError';
+  if (!final) return;
   await ledger.record(job.data.sentences.map((s) => failedSentence(s, `job failed after ${job.attemptsMade} attempts: ${error.message}`, job.attemptsMade)));
 }
