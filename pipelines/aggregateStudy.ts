@@ -11,7 +11,8 @@ import type { Study } from '../src/study/studyTypes.ts';
 import { redisConnection } from '../src/transport/redisConnection.ts';
 import { ResultLedger } from '../src/transport/resultLedger.ts';
 import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
-import { studyKeys } from '../src/transport/studyKeys.ts';
+import { studyKeys, type StudyKeys } from '../src/transport/studyKeys.ts';
+import type { Redis } from 'ioredis';
 import { UserError } from '../src/userError.ts';
 import { writeFileAtomic } from '../src/writers/atomicFile.ts';
 import type { StudyManifest } from '../src/writers/manifestWriter.ts';
@@ -50,6 +51,7 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
   const segmentSize = options.segmentSize ?? 20_000;
   try {
     const checkpoint = await readCheckpoint(statePath, hash);
+    if (checkpoint === undefined) await refuseIfAlreadyAggregated(study, redis, keys);
     const startedAt = checkpoint ? new Date(checkpoint.startedAt) : new Date();
     let lastStreamId = checkpoint?.lastStreamId ?? '0';
     const aggregator = await StudyAggregator.open(study.output, { fields: study.fields }, checkpoint?.aggregator);
@@ -85,12 +87,13 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
       }
       const folded = aggregator.counts.processed + aggregator.counts.failed;
       if (allRecorded(counts) && folded === counts.recordedProcessed + counts.recordedFailed) {
+        // Checkpoint the complete state first: a crash while writing the outputs then redoes only that.
+        await saveCheckpoint();
         const result = await aggregator.finish();
         const accounts = closeAccounts(counts.intake, result);
         const manifest = await writeManifest(study, study.output, await options.modelInfo(), accounts, startedAt, 'distributed');
         await writeStudyPictures(study.output, study.name, result, manifest.notes);
         await rm(statePath, { force: true });
-        if (lastStreamId !== '0') await ledger.trimThrough(lastStreamId);
         if (options.progress !== false) process.stderr.write(`${summaryLines(study, study.output, manifest, result).join('\n')}\n`);
         return manifest;
       }
@@ -113,4 +116,20 @@ async function readCheckpoint(file: string, hash: string): Promise<AggregateChec
     throw new UserError(`${file} is the checkpoint of another study (hash ${checkpoint.studyHash.slice(0, 12)}): delete it or use another output folder`);
   }
   return checkpoint;
+}
+
+/**
+ * Without a checkpoint, a study whose every outcome is recorded but gone from the ledger was
+ * aggregated before (the ledger is trimmed as it is folded): starting afresh would find nothing
+ * to fold and wait forever, so say so instead.
+ */
+async function refuseIfAlreadyAggregated(study: Study, redis: Redis, keys: StudyKeys): Promise<void> {
+  const counts = await readDistributedCounts(redis, keys);
+  const recorded = counts.recordedProcessed + counts.recordedFailed;
+  if (allRecorded(counts) && recorded > 0 && (await redis.xlen(keys.results)) === 0) {
+    throw new UserError(
+      `study ${study.name} on queue "${keys.queue}" is already aggregated (${recorded} sentences; see ${path.join(study.output, 'manifest.json')}): ` +
+        `to run it again, \`donald produce ${study.file} --fresh\` first`,
+    );
+  }
 }

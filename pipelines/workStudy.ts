@@ -7,6 +7,7 @@ import { redisConnection } from '../src/transport/redisConnection.ts';
 import { ResultLedger } from '../src/transport/resultLedger.ts';
 import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
 import { studyKeys } from '../src/transport/studyKeys.ts';
+import { UserError } from '../src/userError.ts';
 import { analyseBatchProcessor, recordExhaustedJob } from '../workers/analyseBatch.ts';
 import type { AnalyseBatchData, AnalyseBatchResult } from '../workers/analyseBatchJob.ts';
 import { analysisSettings, studySessionSettings } from './embeddedStudy.ts';
@@ -23,19 +24,32 @@ export interface WorkOptions {
  * may run on any hosts against the same Redis.
  */
 export async function workStudy(study: Study, options: WorkOptions = {}): Promise<void> {
-  const keys = studyKeys(study.redis.queue);
-  const redis = redisConnection(study.redis.url);
-  const ledger = new ResultLedger(redis, keys);
-  const model = await openModel(study.model, studySessionSettings(study));
-  const workerConnection = redisConnection(study.redis.url);
-  const worker = new Worker<AnalyseBatchData, AnalyseBatchResult>(
-    keys.queue,
-    analyseBatchProcessor(model, analysisSettings(study), ledger, studyHash(study)),
-    { connection: workerConnection, concurrency: study.concurrency },
-  );
   const log = (line: string): void => {
     if (options.log !== false) process.stderr.write(`${line}\n`);
   };
+  const keys = studyKeys(study.redis.queue);
+  const redis = redisConnection(study.redis.url);
+  const ledger = new ResultLedger(redis, keys);
+  const hash = studyHash(study);
+  const queued = (await readDistributedCounts(redis, keys)).studyHash;
+  if (queued !== null && queued !== hash) {
+    redis.disconnect();
+    throw new UserError(
+      `Redis queue "${keys.queue}" holds another study (hash ${queued.slice(0, 12)}, this file ${hash.slice(0, 12)}): start workers with the producer's study file`,
+    );
+  }
+  const model = await openModel(study.model, studySessionSettings(study));
+  const workerConnection = redisConnection(study.redis.url);
+  let stopping = false;
+  const worker = new Worker<AnalyseBatchData, AnalyseBatchResult>(
+    keys.queue,
+    analyseBatchProcessor(model, analysisSettings(study), ledger, hash, (job) => {
+      log(`job ${job.id} belongs to another study (hash ${job.data.studyHash.slice(0, 12)}): handing it back and stopping this worker; start it with the producer's study file`);
+      stopping = true;
+    }),
+    // Stalled jobs (a worker died holding them) are looked for every half lock, as BullMQ advises.
+    { connection: workerConnection, concurrency: study.concurrency, lockDuration: study.jobs.lockMs, stalledInterval: Math.max(1000, Math.floor(study.jobs.lockMs / 2)) },
+  );
   worker.on('completed', (job, result) => log(`job ${job.id}: ${result.processed} processed, ${result.failed} failed`));
   worker.on('failed', (job, err) => {
     if (job === undefined) return;
@@ -44,7 +58,6 @@ export async function workStudy(study: Study, options: WorkOptions = {}): Promis
   });
   worker.on('error', (err) => log(`worker error: ${err.message}`));
 
-  let stopping = false;
   const stop = (): void => {
     stopping = true;
   };

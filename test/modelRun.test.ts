@@ -88,7 +88,7 @@ describe('hidden states from a built encoder graph', () => {
     const model = await tinyModel({ layers: 2, hidden: 4, causal: false, exposure: 'per-layer', maxPositions: 6 });
     const [short, long] = await model.run(['a dog', 'the cat sat on the mat']);
     expect(ok(short).truncated).toBe(false);
-    expect(long).toEqual({ ok: false, reason: 'the sentence has 8 tokens but the model takes at most 6; shorten it or pass --truncate to cut it' });
+    expect(long).toEqual({ ok: false, reason: 'the sentence has 8 tokens but the model takes at most 6; shorten it, or cut it with --truncate (modelOptions.truncate in a study)' });
     const cut = ok((await model.run(['the cat sat on the mat'], { truncate: true }))[0]);
     expect(cut.truncated).toBe(true);
     expect(cut.tokens).toEqual(['[CLS]', 'the', 'cat', 'sat', 'on', '[SEP]']);

@@ -106,7 +106,8 @@ async function scenario(label: string, options: { redisUrl?: string; redis?: Red
     output: out,
     queue,
     redisUrl: options.redisUrl,
-    jobs: { batchSize: JOB_SIZE, backoffMs: 100, ...options.jobs },
+    // A 3 s lock: a SIGKILLed worker's batch is taken over within seconds, not BullMQ's default 30 s.
+    jobs: { batchSize: JOB_SIZE, backoffMs: 100, lockMs: 3000, ...options.jobs },
   });
   return { file, out, queue, keys: studyKeys(queue), redis: options.redis ?? redis };
 }

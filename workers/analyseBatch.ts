@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { HiddenStateModel } from '../src/model/modelTypes.ts';
 import { analyseSentences, type AnalysisSettings } from '../src/pipeline/sentenceAnalysis.ts';
 import { failedSentence } from '../src/pipeline/sentenceOutcome.ts';
@@ -14,10 +14,15 @@ export function analyseBatchProcessor(
   settings: AnalysisSettings,
   ledger: ResultLedger,
   studyHash: string,
-): (job: Job<AnalyseBatchData, AnalyseBatchResult>) => Promise<AnalyseBatchResult> {
-  return async (job) => {
+  onForeignJob: (job: Job<AnalyseBatchData, AnalyseBatchResult>) => void = () => undefined,
+): (job: Job<AnalyseBatchData, AnalyseBatchResult>, token?: string) => Promise<AnalyseBatchResult> {
+  return async (job, token) => {
     if (job.data.studyHash !== studyHash) {
-      throw new Error(`job ${job.id} belongs to study ${job.data.studyHash.slice(0, 12)}, this worker runs ${studyHash.slice(0, 12)}: start workers with the producer's study file`);
+      // Another study's job (a worker started with the wrong study file): hand it back untouched,
+      // without using up an attempt, so a correct worker takes it; the caller stops this worker.
+      onForeignJob(job);
+      await job.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
     }
     const outcomes = await analyseSentences(model, job.data.sentences, settings);
     const recorded = await ledger.record(outcomes);

@@ -40,7 +40,7 @@ export function prepareSentence(text: string, tokenizer: SentenceTokenizer, rule
   let truncated = false;
   if (rules.maxTokens !== null && encoded.ids.length > rules.maxTokens) {
     if (!rules.truncate) {
-      return failure(`the sentence has ${encoded.ids.length} tokens but the model takes at most ${rules.maxTokens}; shorten it or pass --truncate to cut it`);
+      return failure(`the sentence has ${encoded.ids.length} tokens but the model takes at most ${rules.maxTokens}; shorten it, or cut it with --truncate (modelOptions.truncate in a study)`);
     }
     keep = rules.maxTokens - before - after;
     if (keep <= 0) return failure(`the model's limit of ${rules.maxTokens} tokens leaves no room beside its ${before + after} special tokens`);

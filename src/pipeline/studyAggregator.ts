@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readdir, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import type { Matrix } from '../math/matrix.ts';
 import { duckRanking, type DomainRanking } from '../stats/duckRanking.ts';
@@ -124,8 +124,14 @@ export class StudyAggregator {
     const segmentsDir = path.join(this.outDir, SEGMENTS_DIR);
     const files = (await listSegments(segmentsDir)).map((name) => path.join(segmentsDir, name, 'sentences.parquet'));
     const target = path.join(this.outDir, 'sentences.parquet');
-    if (files.length === 1) await rename(files[0], target);
-    else await concatParquetFiles(files, target, sentencesSchema(this.options.fields), DEFAULT_ROWS_PER_GROUP);
+    if (files.length === this.segments) {
+      // Copy, not move: until the segments are removed below, a crash leaves them to join again.
+      if (files.length === 1) await copyFile(files[0], target);
+      else await concatParquetFiles(files, target, sentencesSchema(this.options.fields), DEFAULT_ROWS_PER_GROUP);
+    } else if (!(files.length === 0 && (await fileSize(target)) >= 0)) {
+      // (No segments but a sentences.parquet: an earlier finish joined them and stopped right after.)
+      throw new Error(`${segmentsDir}: ${files.length} sentence segments on disk, the aggregation state expects ${this.segments}`);
+    }
     await rm(segmentsDir, { recursive: true, force: true });
     // An empty failures.jsonl says "none failed"; a missing one would leave readers guessing.
     await appendFile(path.join(this.outDir, 'failures.jsonl'), '');

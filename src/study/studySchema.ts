@@ -59,6 +59,8 @@ const jobs = z.strictObject({
   keepCompleted: nonNegativeInt.default(1000),
   keepFailed: nonNegativeInt.default(5000),
   maxQueued: count.default(200),
+  /** How long a worker holds a job before others may take it over (BullMQ lockDuration); a crashed worker's batch waits about this long. */
+  lockMs: count.default(30_000),
 });
 
 export const studySchema = z.strictObject({

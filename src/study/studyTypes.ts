@@ -30,6 +30,8 @@ export interface StudyJobs {
   readonly keepFailed: number;
   /** The producer waits while this many jobs are waiting, so the queue stays bounded. */
   readonly maxQueued: number;
+  /** BullMQ lock duration of a job, in ms; stalled jobs are looked for every half of it. */
+  readonly lockMs: number;
 }
 
 /** A study with every default filled and every path absolute. */
