@@ -3,7 +3,7 @@
  * `produce`, `work` and `aggregate` as real child processes must give the embedded run's numbers;
  * the producer must respect jobs.maxQueued; recording a batch twice must change nothing.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
@@ -34,6 +34,7 @@ import {
   readManifest,
   readSentences,
   sentencesById,
+  runDonald,
   spawnDonald,
   testRedis,
   uniqueQueue,
@@ -113,6 +114,21 @@ describe('distributed study on the machine Redis', () => {
     expect(await redis.scard(keys.recorded)).toBe(produced.intake.queued);
     // The aggregator trims what it has folded: nothing is left in the ledger stream.
     expect(await redis.xlen(keys.results)).toBe(0);
+
+    // Aggregating again cannot redo the study from a trimmed ledger: it says so, and leaves the outputs alone.
+    const failuresBefore = await readFile(path.join(out, 'failures.jsonl'), 'utf8');
+    const again = await runDonald(['aggregate', file, '--no-progress']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already aggregated');
+    expect(again.stderr).toContain('--fresh');
+    expect(await readFile(path.join(out, 'failures.jsonl'), 'utf8')).toBe(failuresBefore);
+    await expectSameAsEmbedded(out);
+
+    // A worker started with another study's file on this queue refuses to start instead of mixing numbers.
+    const other = await writeStudyFile(dir, { name: 'dist-other', corpus: exampleCorpus().slice(0, 1), output: path.join(dir, 'other'), queue });
+    const foreign = await runDonald(['work', other, '--exit-when-done', '--no-progress']);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain('holds another study');
   });
 
   it('the producer stalls at jobs.maxQueued unfinished jobs until a worker drains them, never exceeding it', async () => {
