@@ -9,7 +9,7 @@ export interface BenchResults {
   readonly command: string;
   readonly machine: MachineInfo;
   readonly totalSeconds: number;
-  /** 1-minute load average when the bench finished (see machine.loadAverageAtStart). */
+  /** 1-minute load average when the bench finished; includes the bench's own load. */
   readonly loadAverageAtEnd: number;
   readonly dti: readonly DtiThroughput[];
   readonly models: readonly ModelThroughput[];

@@ -11,7 +11,7 @@ export interface MachineInfo {
   readonly platform: string;
   readonly nodeVersion: string;
   readonly onnxruntimeNodeVersion: string;
-  /** 1-minute load average when the bench started; above the core count, other work competed for the CPU. */
+  /** 1-minute load average when the bench started, before it loaded anything: other work's share of the cores. */
   readonly loadAverageAtStart: number;
   /** Commit the numbers belong to; `dirty` when the tree had uncommitted changes. */
   readonly gitCommit: string;
@@ -32,6 +32,14 @@ function gitCommit(): string {
     // A tarball without .git still benches; the commit is then simply unknown.
     return 'unknown';
   }
+}
+
+/**
+ * True when other work was using a core's worth of CPU as the bench began. Only the start counts:
+ * later readings include the bench itself (onnxruntime's threads plus the main thread fill 2 cores).
+ */
+export function contendedAtStart(machine: MachineInfo): boolean {
+  return machine.loadAverageAtStart >= 1;
 }
 
 export function oneMinuteLoad(): number {

@@ -1,4 +1,5 @@
 import type { BenchResults } from './benchResults.ts';
+import { contendedAtStart } from './machineInfo.ts';
 import { MODEL_BATCH_SIZES } from './modelThroughput.ts';
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -9,15 +10,17 @@ const fixed = (value: number, digits = 0): string => value.toFixed(digits);
 
 function machineSection(r: BenchResults): string[] {
   const m = r.machine;
-  const contended = Math.max(m.loadAverageAtStart, r.loadAverageAtEnd) > m.cores;
+
   return [
     `Measured ${m.date} with \`${r.command}\` (${r.mode} mode, ${fixed(r.totalSeconds)} s in all), commit ${m.gitCommit}.`,
     '',
     ...table(
-      ['CPU', 'cores', 'memory', 'platform', 'node', 'onnxruntime-node', 'load average (start -> end)'],
+      ['CPU', 'cores', 'memory', 'platform', 'node', 'onnxruntime-node', 'load average before -> after (after includes the bench)'],
       [[m.cpuModel, String(m.cores), `${m.totalMemoryGiB} GiB`, m.platform, m.nodeVersion, m.onnxruntimeNodeVersion, `${m.loadAverageAtStart} -> ${r.loadAverageAtEnd}`]],
     ),
-    ...(contended ? ['', `**The load average exceeded the ${m.cores} cores: other work competed for the CPU, so rates are lower and noisier than on an idle machine.** Memory numbers are unaffected.`] : []),
+    ...(contendedAtStart(m)
+      ? ['', `**Load average ${m.loadAverageAtStart} before the bench began: other work competed for the ${m.cores} cores, so rates may be lower and noisier than on an idle machine.** Memory numbers are unaffected.`]
+      : []),
   ];
 }
 
@@ -65,13 +68,13 @@ function studySection(r: BenchResults): string[] {
   return [
     '## 3. Embedded study vs corpus size (`runEmbeddedStudy`, one fresh process per size)',
     '',
-    `Model ${s.model}, batch size ${first?.batchSize ?? '-'}, intra-op threads ${first?.intraOpThreads ?? 'onnxruntime default'}; ` +
+    `Model ${s.model}, batch size ${first?.batchSize ?? '-'}, intra-op threads ${first?.intraOpThreads ?? "onnxruntime's default"}; ` +
       'synthetic corpora of unique sentences recombined from the example corpus (3 domains). ' +
       'Peak RSS is the kernel high-water mark (VmHWM); the sampled peak comes from process.memoryUsage() every 100 ms. ' +
       'Every 500 ms the child forces a full GC and samples again ("settled"); the 2nd-half slopes fit those samples in the second half of each run ' +
       'against sentences processed (the first half holds model loading and allocator warm-up). The forced GCs cost a few percent of throughput. ' +
       `The verdict comes from the largest run: live-heap slope at most ${s.heapSlopeThresholdMBPer1k} MB per 1k sentences, and a settled-RSS high-water in the second half ` +
-      `at most ${s.rssRiseToleranceMB} MB above the first half's (native allocators move RSS in steps of up to ~10 MB either way, so a straight-line RSS fit is only indicative).`,
+      `at most ${s.rssRiseToleranceMB} MB above the first half's (native allocators move RSS in steps of up to ~13 MB either way, so a straight-line RSS fit is only indicative).`,
     '',
     ...table(
       ['sentences', 'sentences/s', 'sentences per CPU-second', 'seconds', 'peak RSS MB', 'sampled peak RSS MB', 'RSS before study MB', 'peak heap MB', 'heap at end (after GC) MB', '2nd-half live heap MB/1k', '2nd-half settled RSS MB/1k', 'settled RSS high-water 1st -> 2nd half MB'],

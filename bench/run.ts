@@ -6,13 +6,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBenchArgs } from './benchArgs.ts';
+import { BenchUsageError, parseBenchArgs } from './benchArgs.ts';
 import { benchLog } from './benchLog.ts';
 import { benchModels } from './benchModels.ts';
 import type { BenchResults } from './benchResults.ts';
 import { benchDtiThroughput } from './dtiThroughput.ts';
 import { byDomain, exampleSentences } from './exampleSentences.ts';
-import { machineInfo, oneMinuteLoad } from './machineInfo.ts';
+import { contendedAtStart, machineInfo, oneMinuteLoad } from './machineInfo.ts';
 import { benchModelThroughput, spreadSample } from './modelThroughput.ts';
 import { resultsMarkdown } from './resultsMarkdown.ts';
 import { benchStudyScaling, FULL_STUDY_SIZES, QUICK_STUDY_SIZES } from './studyScaling.ts';
@@ -55,8 +55,8 @@ async function main(): Promise<void> {
     writeFileSync(path.join(RESULTS_DIR, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(path.join(RESULTS_DIR, `${base}.md`), resultsMarkdown(results));
     benchLog(study.verdict);
-    if (Math.max(machine.loadAverageAtStart, results.loadAverageAtEnd) > machine.cores) {
-      benchLog(`warning: load average ${machine.loadAverageAtStart} -> ${results.loadAverageAtEnd} on ${machine.cores} cores; other work competed, so rates are low and noisy`);
+    if (contendedAtStart(machine)) {
+      benchLog(`warning: load average ${machine.loadAverageAtStart} before the bench began; other work competed for the ${machine.cores} cores, so rates are low and noisy`);
     }
     benchLog(`done in ${results.totalSeconds.toFixed(0)} s; results in ${path.relative(process.cwd(), path.join(RESULTS_DIR, `${base}.{json,md}`))}`);
   } finally {
@@ -65,6 +65,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof BenchUsageError) {
+    process.stderr.write(`bench: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
