@@ -57,6 +57,9 @@ export async function runEmbeddedStudy(study: Study, options: EmbeddedRunOptions
       progress?.update(processed + failed + intake.counts.duplicate + intake.counts.empty, failed, force);
     };
 
+    // The model sorts each call's sentences by length before cutting batches; a few batches'
+    // worth per call lets that sorting cut padding, at a memory cost of a few hundred sentences.
+    const sentencesPerCall = study.modelOptions.batchSize * 8;
     let batch: QueuedSentence[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
@@ -69,7 +72,7 @@ export async function runEmbeddedStudy(study: Study, options: EmbeddedRunOptions
       const decision = intake.take(record);
       if (decision.kind === 'queue') {
         batch.push(decision.sentence);
-        if (batch.length >= study.modelOptions.batchSize) await flush();
+        if (batch.length >= sentencesPerCall) await flush();
       } else if (decision.kind === 'failed') {
         await aggregator.fold([decision.failure]);
       }
