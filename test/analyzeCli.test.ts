@@ -145,6 +145,20 @@ describe('donald analyze table', () => {
     expect(got.tokens).toBe(6);
     expect(got.tokenLabels).toEqual(['The', 'cat', 'sat', 'on', 'the', 'mat']);
   });
+
+  it('draws the flow picture with --svg: one tile per cell, token labels on the x axis, table still printed', async () => {
+    const file = await thirteenArrays();
+    const labels = path.join(dir, 'labels-svg.json');
+    await writeFile(labels, JSON.stringify(['The', 'cat', 'sat', 'on', 'the', 'mat']));
+    const svg = path.join(dir, 'flow.svg');
+    const table = await donald('analyze', file, '--tokens', labels, '--svg', svg);
+    expect(tableRows(table.stdout)).toHaveLength(12);
+    const picture = await readFile(svg, 'utf8');
+    expect(picture.startsWith('<svg')).toBe(true);
+    // 12 layers x 6 tokens, plus the legend's one ellipse.
+    expect(picture.match(/<ellipse /g)?.length).toBe(12 * 6 + 1);
+    for (const token of ['The', 'cat', 'mat']) expect(picture).toContain(`>${token}<`);
+  });
 });
 
 describe('formatLayerTable', () => {
