@@ -41,6 +41,13 @@ export function analyseHiddenStates(
   settings: AnalysisSettings,
 ): ProcessedSentence {
   const h = result.hidden;
+  const bad = firstNonFinite(h.data);
+  if (bad >= 0) {
+    // A NaN would poison every statistic it is folded into; the sentence fails on its own instead.
+    const layer = Math.floor(bad / (h.tokens * h.hidden));
+    const token = Math.floor(bad / h.hidden) % h.tokens;
+    throw new Error(`the model's hidden states hold ${h.data[bad]} (array ${layer}, token ${token})`);
+  }
   const fields = dtiFields(h, settings.dti, { includeEmbeddings: settings.includeEmbeddings });
   const layers = fields.utilisation.length;
   const tokens = fields.anisotropy.cols;
@@ -74,4 +81,9 @@ function alignToLayers(scores: Float64Array, firstBlock: number, firstLayer: num
     if (idx >= 0 && idx < layers) out[idx] = scores[i];
   }
   return out;
+}
+
+function firstNonFinite(data: Float32Array | Float64Array): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
 }
