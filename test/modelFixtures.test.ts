@@ -1,23 +1,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HiddenStates } from '../src/hidden/hiddenStates.ts';
-import type { HiddenStateModel, SentenceHiddenStates, SentenceResult } from '../src/model/modelTypes.ts';
+import type { HiddenStateModel, SentenceHiddenStates } from '../src/model/modelTypes.ts';
 import { openModel } from '../src/model/onnxHiddenStateModel.ts';
 import { repoRoot } from './sharedAssets.ts';
+import { maxAbsDiff, ok } from './hiddenStateComparison.ts';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'models');
-
-function ok(r: SentenceResult): SentenceHiddenStates {
-  if (!r.ok) throw new Error(`expected hidden states, got failure: ${r.reason}`);
-  return r;
-}
-
-function maxAbsDiff(a: HiddenStates, b: HiddenStates): number {
-  expect([a.layers, a.tokens, a.hidden]).toEqual([b.layers, b.tokens, b.hidden]);
-  let worst = 0;
-  for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
-  return worst;
-}
 
 /** Layers x the first `tokens` columns, to compare a prefix of one sentence with another. */
 function firstColumns(h: HiddenStates, tokens: number): number[] {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HiddenStates } from '../src/hidden/hiddenStates.ts';
-import type { HiddenStateModel, SentenceHiddenStates, SentenceResult } from '../src/model/modelTypes.ts';
+import type { HiddenStateModel } from '../src/model/modelTypes.ts';
 import { openModel } from '../src/model/onnxHiddenStateModel.ts';
 import { UserError } from '../src/userError.ts';
 import { writeTinyModelFolder, type TinyFolderOptions } from './modelTestFolders.ts';
+import { maxAbsDiff, ok } from './hiddenStateComparison.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'donald-model-run-'));
 const opened: HiddenStateModel[] = [];
@@ -20,18 +21,6 @@ async function tinyModel(options: TinyFolderOptions): Promise<HiddenStateModel> 
   const model = await openModel(writeTinyModelFolder(path.join(tmp, `m${folders++}`), options));
   opened.push(model);
   return model;
-}
-
-function ok(r: SentenceResult): SentenceHiddenStates {
-  if (!r.ok) throw new Error(`expected hidden states, got failure: ${r.reason}`);
-  return r;
-}
-
-function maxAbsDiff(a: HiddenStates, b: HiddenStates): number {
-  expect([a.layers, a.tokens, a.hidden]).toEqual([b.layers, b.tokens, b.hidden]);
-  let worst = 0;
-  for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
-  return worst;
 }
 
 /** Column `t` of every layer, to compare token columns across matrices. */

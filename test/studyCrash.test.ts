@@ -153,7 +153,7 @@ describe.concurrent('crash and resume', () => {
     try {
       const producer = spawnDonald(['produce', s.file, '--no-progress'], 'producer');
       // Two workers from the start: the survivor's stalled-job checks are then already on their way
-      // when A dies (BullMQ needs A's 30 s lock to lapse and two checks 30 s apart: about a minute).
+      // when A dies (BullMQ needs A's lock, jobs.lockMs = 3 s here, to lapse and two stalled checks).
       const workerA = spawnDonald(['work', s.file, '--exit-when-done', '--no-progress'], 'worker A');
       const workerB = spawnDonald(['work', s.file, '--exit-when-done', '--no-progress'], 'worker B');
       const aggregator = spawnDonald(['aggregate', s.file, '--no-progress'], 'aggregator');
