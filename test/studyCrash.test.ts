@@ -12,7 +12,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { runEmbeddedStudy } from '../pipelines/embeddedStudy.ts';
 import { loadStudy } from '../src/study/loadStudy.ts';
 import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
