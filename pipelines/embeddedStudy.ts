@@ -1,14 +1,14 @@
 import { countRecords } from '../src/corpus/countRecords.ts';
 import { readCorpus } from '../src/corpus/readCorpus.ts';
-import type { SessionSettings } from '../src/model/modelTypes.ts';
 import { openModel } from '../src/model/onnxHiddenStateModel.ts';
 import { CorpusIntake } from '../src/pipeline/corpusIntake.ts';
 import { ProgressReporter } from '../src/pipeline/progressReporter.ts';
-import { analyseSentences, type AnalysisSettings } from '../src/pipeline/sentenceAnalysis.ts';
+import { analyseSentences } from '../src/pipeline/sentenceAnalysis.ts';
 import type { QueuedSentence } from '../src/pipeline/sentenceOutcome.ts';
 import { StudyAggregator } from '../src/pipeline/studyAggregator.ts';
 import { closeAccounts, summaryLines, writeManifest } from '../src/pipeline/studyReport.ts';
 import { writeStudyPictures } from '../src/pipeline/studyPictures.ts';
+import { analysisSettings, studySessionSettings } from '../src/pipeline/studySettings.ts';
 import type { Study } from '../src/study/studyTypes.ts';
 import type { StudyManifest } from '../src/writers/manifestWriter.ts';
 
@@ -17,26 +17,6 @@ export interface EmbeddedRunOptions {
   readonly outDir?: string;
   readonly progress?: boolean;
   readonly mode?: StudyManifest['mode'];
-}
-
-export function analysisSettings(study: Study): AnalysisSettings {
-  return {
-    dti: study.dti,
-    includeEmbeddings: false,
-    fields: study.fields,
-    modelOptions: {
-      dropSpecialTokens: study.modelOptions.dropSpecialTokens,
-      truncate: study.modelOptions.truncate,
-      batchSize: study.modelOptions.batchSize,
-      maxTokens: study.modelOptions.maxTokens ?? undefined,
-    },
-  };
-}
-
-/** onnxruntime session settings from the study's modelOptions. */
-export function studySessionSettings(study: Study): SessionSettings {
-  const o = study.modelOptions;
-  return { intraOpThreads: o.intraOpThreads ?? undefined, graphOptimizationLevel: o.graphOptimization, executionProvider: o.executionProvider };
 }
 
 /**

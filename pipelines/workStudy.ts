@@ -10,7 +10,7 @@ import { studyKeys } from '../src/transport/studyKeys.ts';
 import { UserError } from '../src/userError.ts';
 import { analyseBatchProcessor, recordExhaustedJob } from '../workers/analyseBatch.ts';
 import type { AnalyseBatchData, AnalyseBatchResult } from '../workers/analyseBatchJob.ts';
-import { analysisSettings, studySessionSettings } from './embeddedStudy.ts';
+import { analysisSettings, studySessionSettings } from '../src/pipeline/studySettings.ts';
 
 export interface WorkOptions {
   /** Stop once every queued sentence of the study has an outcome (else run until SIGINT/SIGTERM). */

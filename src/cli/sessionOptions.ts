@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SessionSettings } from '../model/modelTypes.ts';
+import { EXECUTION_PROVIDERS as PROVIDERS, GRAPH_OPTIMIZATION_LEVELS as LEVELS, type SessionSettings } from '../model/modelTypes.ts';
 import { UserError } from '../userError.ts';
 
 export interface SessionFlagValues {
@@ -7,9 +7,6 @@ export interface SessionFlagValues {
   readonly graphOptimization?: string;
   readonly executionProvider?: string;
 }
-
-const LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
-const PROVIDERS = ['cpu', 'cuda'] as const;
 
 /** onnxruntime session flags shared by every command that runs a model. */
 export function addSessionOptions(cmd: Command): Command {

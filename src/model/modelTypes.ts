@@ -26,10 +26,13 @@ export interface ModelRunOptions {
   readonly maxTokens?: number;
 }
 
+export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
+
 export interface SessionSettings {
   readonly intraOpThreads?: number;
-  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  readonly executionProvider?: 'cpu' | 'cuda';
+  readonly graphOptimizationLevel?: (typeof GRAPH_OPTIMIZATION_LEVELS)[number];
+  readonly executionProvider?: (typeof EXECUTION_PROVIDERS)[number];
 }
 
 /** One sentence's result: hidden states with the embedding output at index 0. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DTI_PARAMS } from '../math/dtiTypes.ts';
+import { EXECUTION_PROVIDERS, GRAPH_OPTIMIZATION_LEVELS } from '../model/modelTypes.ts';
 
 /*
  * The study file as written. Keys are camelCase throughout (modelOptions, backoffMs); unknown keys
@@ -42,8 +43,8 @@ const modelOptions = z.strictObject({
   batchSize: count.default(16),
   maxTokens: count.nullable().default(null),
   intraOpThreads: count.nullable().default(null),
-  graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
-  executionProvider: z.enum(['cpu', 'cuda']).default('cpu'),
+  graphOptimization: z.enum(GRAPH_OPTIMIZATION_LEVELS).default('all'),
+  executionProvider: z.enum(EXECUTION_PROVIDERS).default('cpu'),
 });
 
 const redis = z.strictObject({

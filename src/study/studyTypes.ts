@@ -1,3 +1,4 @@
+import type { SessionSettings } from '../model/modelTypes.ts';
 import type { CorpusSource } from '../corpus/corpusTypes.ts';
 import type { DtiParams } from '../math/dtiTypes.ts';
 
@@ -10,9 +11,9 @@ export interface StudyModelOptions {
   readonly maxTokens: number | null;
   /** onnxruntime intra-op threads; null = its default. */
   readonly intraOpThreads: number | null;
-  readonly graphOptimization: 'disabled' | 'basic' | 'extended' | 'all';
+  readonly graphOptimization: NonNullable<SessionSettings['graphOptimizationLevel']>;
   /** cuda needs onnxruntime-node with CUDA on the machine. */
-  readonly executionProvider: 'cpu' | 'cuda';
+  readonly executionProvider: NonNullable<SessionSettings['executionProvider']>;
 }
 
 export interface StudyRedis {
