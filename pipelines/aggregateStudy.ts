@@ -5,7 +5,8 @@ import type { ModelInfo } from '../src/model/modelTypes.ts';
 import { ProgressReporter } from '../src/pipeline/progressReporter.ts';
 import { StudyAggregator, type AggregatorState } from '../src/pipeline/studyAggregator.ts';
 import { writeStudyPictures } from '../src/pipeline/studyPictures.ts';
-import { closeAccounts, summaryLines, writeManifest } from '../src/pipeline/studyReport.ts';
+import { writeStudyReportHtml } from '../src/pipeline/studyReportHtml.ts';
+import { buildManifest, closeAccounts, summaryLines } from '../src/pipeline/studyReport.ts';
 import { studyHash } from '../src/study/studyManifest.ts';
 import type { Study } from '../src/study/studyTypes.ts';
 import { redisConnection } from '../src/transport/redisConnection.ts';
@@ -15,7 +16,7 @@ import { studyKeys, type StudyKeys } from '../src/transport/studyKeys.ts';
 import type { Redis } from 'ioredis';
 import { UserError } from '../src/userError.ts';
 import { writeFileAtomic } from '../src/writers/atomicFile.ts';
-import type { StudyManifest } from '../src/writers/manifestWriter.ts';
+import { ManifestWriter, type StudyManifest } from '../src/writers/manifestWriter.ts';
 
 /** Checkpoint of a running aggregation, beside the outputs it describes. */
 export const AGGREGATE_STATE_FILE = '.aggregate-state.json';
@@ -91,8 +92,11 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
         await saveCheckpoint();
         const result = await aggregator.finish();
         const accounts = closeAccounts(counts.intake, result);
-        const manifest = await writeManifest(study, study.output, await options.modelInfo(), accounts, startedAt, 'distributed');
+        const manifest = await buildManifest(study, await options.modelInfo(), accounts, startedAt, 'distributed');
         await writeStudyPictures(study.output, study.name, result, manifest.notes);
+        await writeStudyReportHtml({ study, outDir: study.output, manifest, result });
+        // Last: a manifest.json means every other output is complete (a failed write leaves none).
+        await new ManifestWriter(study.output).write(manifest);
         await rm(statePath, { force: true });
         if (options.progress !== false) process.stderr.write(`${summaryLines(study, study.output, manifest, result).join('\n')}\n`);
         return manifest;

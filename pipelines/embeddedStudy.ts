@@ -6,11 +6,12 @@ import { ProgressReporter } from '../src/pipeline/progressReporter.ts';
 import { analyseSentences } from '../src/pipeline/sentenceAnalysis.ts';
 import type { QueuedSentence } from '../src/pipeline/sentenceOutcome.ts';
 import { StudyAggregator } from '../src/pipeline/studyAggregator.ts';
-import { closeAccounts, summaryLines, writeManifest } from '../src/pipeline/studyReport.ts';
+import { buildManifest, closeAccounts, summaryLines } from '../src/pipeline/studyReport.ts';
 import { writeStudyPictures } from '../src/pipeline/studyPictures.ts';
+import { writeStudyReportHtml } from '../src/pipeline/studyReportHtml.ts';
 import { analysisSettings, studySessionSettings } from '../src/pipeline/studySettings.ts';
 import type { Study } from '../src/study/studyTypes.ts';
-import type { StudyManifest } from '../src/writers/manifestWriter.ts';
+import { ManifestWriter, type StudyManifest } from '../src/writers/manifestWriter.ts';
 
 export interface EmbeddedRunOptions {
   /** Output directory; defaults to the study's. */
@@ -62,8 +63,11 @@ export async function runEmbeddedStudy(study: Study, options: EmbeddedRunOptions
 
     const result = await aggregator.finish();
     const counts = closeAccounts(intake.counts, result);
-    const manifest = await writeManifest(study, outDir, model.info, counts, startedAt, options.mode ?? 'embedded');
+    const manifest = await buildManifest(study, model.info, counts, startedAt, options.mode ?? 'embedded');
     await writeStudyPictures(outDir, study.name, result, manifest.notes);
+    await writeStudyReportHtml({ study, outDir, manifest, result, model });
+    // Last: a manifest.json means every other output is complete (a failed write leaves none).
+    await new ManifestWriter(outDir).write(manifest);
     if (options.progress !== false) process.stderr.write(`${summaryLines(study, outDir, manifest, result).join('\n')}\n`);
     return manifest;
   } finally {

@@ -6,7 +6,7 @@ import { DEFAULT_DTI_PARAMS, type DtiFields } from '../src/math/dtiTypes.ts';
 import { fromRows, zeros, type Matrix } from '../src/math/matrix.ts';
 import { FLOW_COLOUR_ANCHORS, flowColour } from '../src/picture/flowColour.ts';
 import { hexToOklch } from '../src/picture/oklch.ts';
-import { ellipseRotationDegrees, ellipseScale } from '../src/picture/flowLayout.ts';
+import { ellipseRotationDegrees, ellipseScale, flowLayout, MIN_LABEL_FONT, showsRowLabel, showsTokenLabel } from '../src/picture/flowLayout.ts';
 import { renderFlowPicture } from '../src/picture/flowPicture.ts';
 import { escapeXml, svgNumber } from '../src/picture/svgMarkup.ts';
 import { referenceDir, sharedAvailable } from './sharedAssets.ts';
@@ -127,6 +127,53 @@ describe('ellipse geometry', () => {
     expect(ellipseScale(4, 40) * 4).toBeCloseTo(18, 12);
     expect(ellipseScale(0, 40)).toBe(0);
     expect(ellipseScale(Number.NaN, 40)).toBe(0);
+  });
+});
+
+describe('flow layout adapts to the grid size', () => {
+  const sizes: [number, number][] = [];
+  for (const layers of [1, 2, 6, 12, 24, 33, 48, 96, 200]) for (const tokens of [1, 3, 9, 20, 50, 80, 130, 200, 333, 512, 1000]) sizes.push([layers, tokens]);
+
+  it('keeps tiles, fonts and label spacing readable and the grid bounded for every size', () => {
+    for (const [layers, tokens] of sizes) {
+      const what = `${layers} x ${tokens}`;
+      const layout = flowLayout({
+        layers,
+        tokens,
+        tokenLabels: Array.from({ length: tokens }, (_, t) => 'token'.repeat(1 + (t % 3))),
+        layerLabels: Array.from({ length: layers }, (_, l) => String(l + 1)),
+        headerHeight: 35,
+        legendWidth: 170,
+        legendHeight: 242,
+        utilisation: true,
+      });
+      expect(layout.tile, what).toBeGreaterThanOrEqual(5);
+      expect(layout.tile, what).toBeLessThanOrEqual(44);
+      expect(layout.labelFont, what).toBeGreaterThanOrEqual(MIN_LABEL_FONT);
+      expect(layout.rowFont, what).toBeGreaterThanOrEqual(MIN_LABEL_FONT);
+      // Neighbouring shown labels sit at least one font size apart across their baselines.
+      const across = layout.tile * layout.tokenLabelStep * Math.sin((layout.tokenLabelTilt * Math.PI) / 180);
+      expect(across, what).toBeGreaterThanOrEqual(layout.labelFont - 1e-9);
+      expect(layout.tile * layout.layerLabelStep, what).toBeGreaterThanOrEqual(layout.rowFont);
+      // A typical sentence fills ~1600 x 800; only very long inputs go past it, at the smallest tile.
+      if (tokens * 5 <= 1600) expect(tokens * layout.tile, what).toBeLessThanOrEqual(1600);
+      if (layers * 5 <= 800) expect(layers * layout.tile, what).toBeLessThanOrEqual(800);
+      expect(Number.isInteger(layout.width) && Number.isInteger(layout.height), what).toBe(true);
+      expect(showsTokenLabel(layout, 0) && showsRowLabel(layout, 0), what).toBe(true);
+      expect(layout.utilisation!.left, what).toBeGreaterThan(layout.gridLeft + tokens * layout.tile);
+      expect(layout.legendLeft, what).toBeGreaterThan(layout.utilisation!.valueLeft);
+    }
+  });
+
+  it('turns token labels upright once tiles are narrower than 12 px, and labels all of a typical sentence', () => {
+    const layoutOf = (tokens: number) =>
+      flowLayout({ layers: 12, tokens, tokenLabels: Array(tokens).fill('x'), layerLabels: ['1'], headerHeight: 0, legendWidth: 0, legendHeight: 0, utilisation: false });
+    expect(layoutOf(20).tokenLabelTilt).toBe(45);
+    expect(layoutOf(20).tokenLabelStep).toBe(1);
+    expect(layoutOf(200).tokenLabelTilt).toBe(90);
+    expect(layoutOf(200).tokenLabelStep).toBe(1);
+    expect(layoutOf(1000).tokenLabelStep).toBeGreaterThan(1);
+    expect(layoutOf(20).utilisation).toBeUndefined();
   });
 });
 

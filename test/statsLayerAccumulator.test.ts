@@ -110,6 +110,7 @@ describe('LayerStatsAccumulator', () => {
     expect(() => new LayerStatsAccumulator().add(ALL_DOMAIN, sample([0.1]))).toThrow(UserError);
     const ragged = { ...sample([0.1, 0.2]), blockInfluence: Float64Array.of(0.5) };
     expect(() => new LayerStatsAccumulator().add('x', ragged)).toThrow(/blockInfluence has 1 layers/);
-    expect(() => LayerStatsAccumulator.fromJSON({ version: 2, cells: [] } as unknown as LayerStatsJson)).toThrow(RangeError);
+    // Version 1 held order-dependent Welford moments; version 2 exact sums.
+    expect(() => LayerStatsAccumulator.fromJSON({ version: 1, cells: [] } as unknown as LayerStatsJson)).toThrow(RangeError);
   });
 });

@@ -60,7 +60,7 @@ describe('RunningMoments', () => {
   };
 
   for (const [name, sizes] of Object.entries(chunkings)) {
-    it(`Chan merge of ${name} equals the two-pass mean and SD`, () => {
+    it(`merging chunks (${name}) equals the two-pass mean and SD`, () => {
       const merged = new RunningMoments();
       for (const part of chunk(values, sizes)) merged.merge(momentsOf(part));
       expect(merged.n).toBe(1000);
@@ -81,12 +81,37 @@ describe('RunningMoments', () => {
     expect(Math.abs((level[0].sd ?? NaN) - reference.sd)).toBeLessThan(1e-12);
   });
 
-  it('Welford alone matches two-pass on values with a large offset', () => {
+  it('adding one by one matches two-pass on values with a large offset', () => {
     const shifted = values.map((v) => 1e6 + v);
     const m = momentsOf(shifted);
     const ref = twoPass(shifted);
     expect(Math.abs(m.mean - ref.mean)).toBeLessThan(1e-9);
     expect(Math.abs((m.sd ?? NaN) - ref.sd)).toBeLessThan(1e-9);
+  });
+
+  it('gives the same bits whatever the order of the values and of the merges', () => {
+    const forward = momentsOf(values);
+    const backward = momentsOf([...values].reverse());
+    const shuffled = [...values];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    const merged = new RunningMoments();
+    for (const part of chunk(shuffled, randomSizes)) merged.merge(momentsOf(part));
+    for (const other of [backward, merged]) {
+      expect(other.mean).toBe(forward.mean);
+      expect(other.sd).toBe(forward.sd);
+      expect(other.confidenceInterval()).toEqual(forward.confidenceInterval());
+      expect(other.toJSON()).toEqual(forward.toJSON());
+    }
+  });
+
+  it('rounds the mean of values from tiny to huge once, from the exact sum', () => {
+    // In floating point, (1e300 + 1e-300) - 1e300 loses the small value; the exact sum keeps it.
+    const m = momentsOf([1e300, 1e-300, -1e300, 3]);
+    expect(m.mean).toBe((3 + 1e-300) / 4);
+    expect(momentsOf([0.1, 0.2, 0.3]).mean).toBe(0.2);
   });
 
   it('hand-computed moments, standard error and 95% CI', () => {
@@ -114,10 +139,10 @@ describe('RunningMoments', () => {
     expect(one.confidenceInterval()).toBeNull();
   });
 
-  it('serialises to plain {n, mean, m2} and back exactly', () => {
+  it('serialises to plain {n, scale, sum, squares} and back exactly', () => {
     const m = momentsOf(values.slice(0, 17));
     const json = JSON.parse(JSON.stringify(m));
-    expect(Object.keys(json).sort()).toEqual(['m2', 'mean', 'n']);
+    expect(Object.keys(json).sort()).toEqual(['n', 'scale', 'squares', 'sum']);
     const back = RunningMoments.fromJSON(json);
     expect(back.toJSON()).toEqual(m.toJSON());
     expect(back.sd).toBe(m.sd);
@@ -126,9 +151,13 @@ describe('RunningMoments', () => {
   it('rejects non-finite values and malformed checkpoints', () => {
     expect(() => new RunningMoments().add(Number.NaN)).toThrow(RangeError);
     expect(() => new RunningMoments().add(Infinity)).toThrow(RangeError);
-    expect(() => RunningMoments.fromJSON({ n: -1, mean: 0, m2: 0 })).toThrow(RangeError);
-    expect(() => RunningMoments.fromJSON({ n: 2.5, mean: 0, m2: 0 })).toThrow(RangeError);
-    expect(() => RunningMoments.fromJSON({ n: 3, mean: 0, m2: -1 })).toThrow(RangeError);
+    expect(() => RunningMoments.fromJSON({ n: -1, scale: 0, sum: '0', squares: '0' })).toThrow(RangeError);
+    expect(() => RunningMoments.fromJSON({ n: 2.5, scale: 0, sum: '0', squares: '0' })).toThrow(RangeError);
+    expect(() => RunningMoments.fromJSON({ n: 3, scale: -1, sum: '0', squares: '0' })).toThrow(RangeError);
+    expect(() => RunningMoments.fromJSON({ n: 3, scale: 0, sum: '1.5', squares: '3' })).toThrow(RangeError);
+    // n Σx² < (Σx)² is impossible for real values: 2 values summing to 4 with squares summing to 1.
+    expect(() => RunningMoments.fromJSON({ n: 2, scale: 0, sum: '4', squares: '1' })).toThrow(RangeError);
+    expect(() => RunningMoments.fromJSON({ n: 0, scale: 0, sum: '1', squares: '1' })).toThrow(RangeError);
   });
 });
 

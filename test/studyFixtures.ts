@@ -1,13 +1,13 @@
 /**
  * Shared helpers of the study tests (studyEmbedded, studyDistributed, studyCrash): temporary
- * study files and corpora, CLI child processes, a private redis-server, Redis key clean-up and an
- * independent Parquet reader (hyparquet, not the apache-arrow/parquet-wasm that wrote the files).
+ * study files and corpora, CLI child processes, Redis key clean-up and an independent Parquet
+ * reader (hyparquet, not the apache-arrow/parquet-wasm that wrote the files). A private
+ * redis-server (stopped and restarted by the fault tests) is in privateRedis.ts.
  * No vitest import here, so the file stays plain library code.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +37,7 @@ export const STUDY_OUTPUT_FILES = [
   'failures.jsonl',
   'utilisation_by_layer.svg',
   'ranking.svg',
+  'report.html',
 ] as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -351,84 +352,6 @@ export async function deleteQueueKeys(redis: Redis, queue: string): Promise<numb
     } while (cursor !== '0');
   }
   return deleted;
-}
-
-/** A port nothing listens on right now (the OS's pick). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function pingOnce(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    let reply = '';
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('utf8');
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
-    });
-  });
-}
-
-export interface PrivateRedis {
-  readonly port: number;
-  readonly url: string;
-  readonly dir: string;
-  /** Graceful shutdown (SIGTERM: with appendonly yes the data is on disk), then the same server again. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** Starts `redis-server` on a free port with its own data folder; `persist` turns the append-only file on. */
-export async function startPrivateRedis(persist: boolean): Promise<PrivateRedis> {
-  const port = await freePort();
-  const dir = await makeTempDir('redis');
-  let server: ChildRun | undefined;
-  const start = async (): Promise<void> => {
-    const run = track(
-      `redis-server:${port}`,
-      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', persist ? 'yes' : 'no'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
-    server = run;
-    await waitFor(`redis-server on port ${port}`, async () => ((await pingOnce(port)) ? true : undefined), [run], 20_000);
-  };
-  const stop = async (): Promise<void> => {
-    const run = server;
-    server = undefined;
-    if (run === undefined || !run.running() || run.child.pid === undefined) return;
-    process.kill(run.child.pid, 'SIGTERM');
-    await run.exited;
-  };
-  await start();
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    dir,
-    restart: async () => {
-      await stop();
-      await start();
-    },
-    stop: async () => {
-      await stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { UserError } from '../userError.ts';
+import type { SourceLine } from './lineStream.ts';
 
 /** One record of a .csv/.tsv file; `line` is where it starts. */
 export type DelimitedRow =
@@ -14,15 +15,21 @@ const MAX_RECORD_CHARS = 1_000_000;
  * is quoted and may hold the delimiter, `""` for a quote, and line breaks (read back as `\n`).
  * A quote inside an unquoted field is kept literally (common in hand-made files); text after a
  * closing quote makes the record malformed. The same rules apply to TSV, as pandas writes it.
+ * A line that could not be decoded is still split (so quotes stay paired), but its record is
+ * malformed with the line's problem.
  */
-export async function* delimitedRows(lines: AsyncIterable<string>, delimiter: string, file: string): AsyncGenerator<DelimitedRow> {
-  let lineNo = 0;
+export async function* delimitedRows(lines: AsyncIterable<SourceLine>, delimiter: string, file: string): AsyncGenerator<DelimitedRow> {
   // State of a record whose quoted field continues on the next line.
-  let pending: { start: number; fields: string[]; field: string } | undefined;
+  let pending: { start: number; fields: string[]; field: string; problem: string | null } | undefined;
 
-  for await (const line of lines) {
-    lineNo += 1;
+  for await (const source of lines) {
+    const lineNo = source.number;
+    const line = source.text;
     if (pending === undefined) {
+      if (source.problem !== null && !line.includes('"')) {
+        yield { kind: 'malformed', line: lineNo, reason: source.problem };
+        continue;
+      }
       if (line.length === 0) {
         yield { kind: 'blank', line: lineNo };
         continue;
@@ -36,6 +43,7 @@ export async function* delimitedRows(lines: AsyncIterable<string>, delimiter: st
     const fields = pending?.fields ?? [];
     let field = pending?.field ?? '';
     const start = pending?.start ?? lineNo;
+    const problem = pending?.problem ?? source.problem;
     let inQuotes = pending !== undefined;
     let afterClosingQuote = false;
     let malformed: string | undefined;
@@ -68,12 +76,14 @@ export async function* delimitedRows(lines: AsyncIterable<string>, delimiter: st
     }
 
     if (malformed !== undefined) {
-      yield { kind: 'malformed', line: start, reason: malformed };
+      yield { kind: 'malformed', line: start, reason: problem ?? malformed };
     } else if (inQuotes) {
       if (field.length > MAX_RECORD_CHARS) {
         throw new UserError(`${file} line ${start}: a quoted field runs past ${MAX_RECORD_CHARS} characters, probably an unclosed quote; close it or double the quotes inside it`);
       }
-      pending = { start, fields, field: field + '\n' };
+      pending = { start, fields, field: field + '\n', problem };
+    } else if (problem !== null) {
+      yield { kind: 'malformed', line: start, reason: problem };
     } else {
       fields.push(field);
       yield { kind: 'fields', line: start, fields };

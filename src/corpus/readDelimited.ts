@@ -26,6 +26,8 @@ export async function* readDelimitedRecords(file: CorpusFile): AsyncGenerator<Co
 
   for await (const row of delimitedRows(readLines(file.path), delimiter, file.path)) {
     if (header === undefined) {
+      // A header that cannot be read leaves every row without columns: the whole file is unusable.
+      if (row.kind === 'malformed') throw new UserError(`${row.reason} (the header row)`);
       if (row.kind !== 'fields') {
         throw new UserError(`${file.path} line ${row.line}: expected a header row naming the columns (one of them "${columns.text}")`);
       }
@@ -59,7 +61,7 @@ export async function* readDelimitedRecords(file: CorpusFile): AsyncGenerator<Co
     };
     const text = row.fields[textIndex];
     if (text === undefined) {
-      yield invalidRecord(file, row.line, row.fields.join(delimiter), `${file.path} line ${row.line}: ${row.fields.length} field(s), too few to reach column "${columns.text}"`, own);
+      yield invalidRecord(file, row.line, row.fields.join(delimiter), `${file.path} line ${row.line}: ${row.fields.length} field(s), too few to reach column "${columns.text}" (column ${textIndex + 1} of ${header.length}); give the row every column of the header`, own);
     } else {
       yield textRecord(file, row.line, text, own);
     }

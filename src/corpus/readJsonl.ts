@@ -11,9 +11,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** One JSON object per line, with the text under the text key and optional id and domain keys. */
 export async function* readJsonlRecords(file: CorpusFile): AsyncGenerator<CorpusRecord> {
   const columns = corpusColumns(file.source);
-  let line = 0;
-  for await (const raw of readLines(file.path)) {
-    line += 1;
+  for await (const source of readLines(file.path)) {
+    const line = source.number;
+    const raw = source.text;
+    if (source.problem !== null) {
+      yield invalidRecord(file, line, raw, source.problem);
+      continue;
+    }
     if (raw.trim().length === 0) {
       yield textRecord(file, line, '');
       continue;

@@ -1,13 +1,12 @@
 import type { CorpusFile } from './corpusFile.ts';
-import { textRecord } from './corpusRecords.ts';
+import { invalidRecord, textRecord } from './corpusRecords.ts';
 import type { CorpusRecord } from './corpusTypes.ts';
 import { readLines } from './lineStream.ts';
 
-/** One sentence per line; blank lines become empty records. */
+/** One sentence per line; blank lines become empty records, undecodable ones invalid records. */
 export async function* readTxtRecords(file: CorpusFile): AsyncGenerator<CorpusRecord> {
-  let line = 0;
-  for await (const text of readLines(file.path)) {
-    line += 1;
-    yield textRecord(file, line, text);
+  for await (const line of readLines(file.path)) {
+    if (line.problem !== null) yield invalidRecord(file, line.number, line.text, line.problem);
+    else yield textRecord(file, line.number, line.text);
   }
 }

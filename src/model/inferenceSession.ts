@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { UserError } from '../userError.ts';
 import type { SessionSettings } from './modelTypes.ts';
@@ -22,6 +24,34 @@ function firstLine(err: unknown): string {
   return text.split('\n')[0].trim();
 }
 
+/** onnxruntime's reason without its "Load model from <path> failed:" preamble (the path is named anyway). */
+function loadFailure(err: unknown): string {
+  return firstLine(err).replace(/^Load model from .* failed:\s*/, '').replace(/\.$/, '');
+}
+
+// What onnxruntime says when the bytes are not an ONNX protobuf at all (cut short, empty, another format).
+const NOT_ONNX = /protobuf parsing failed|no graph was found|failed to load model because protobuf/i;
+
+const LFS_POINTER = 'version https://git-lfs';
+
+/** What is wrong with a file onnxruntime could not parse, and what to do about it. */
+function notOnnxReason(onnxPath: string, detail: string): string {
+  const where = `${path.basename(onnxPath)} in ${path.dirname(onnxPath)}`;
+  let head = '';
+  try {
+    const fd = openSync(onnxPath, 'r');
+    const buffer = Buffer.alloc(LFS_POINTER.length);
+    const got = readSync(fd, buffer, 0, buffer.length, 0);
+    closeSync(fd);
+    head = buffer.subarray(0, got).toString('latin1');
+  } catch {
+    // Unreadable files are reported with onnxruntime's own words below.
+  }
+  if (head.length === 0) return `${where} is empty; export the model again or copy the file again`;
+  if (head === LFS_POINTER) return `${where} is a Git LFS pointer, not the model; run \`git lfs pull\` in the model repository`;
+  return `${where} is not a valid ONNX file (${detail}); it may be cut short or another format: export the model again or copy the file again`;
+}
+
 /** Opens the ONNX file; a load failure is a UserError naming the file (or the provider) and the fix. */
 export async function openInferenceSession(onnxPath: string, settings: SessionSettings): Promise<InferenceSession> {
   const options = sessionOptions(settings);
@@ -33,6 +63,8 @@ export async function openInferenceSession(onnxPath: string, settings: SessionSe
         `execution provider cuda is not usable here (${firstLine(err)}); install onnxruntime-node with CUDA support and the CUDA libraries, or use the cpu provider`,
       );
     }
-    throw new UserError(`${onnxPath}: onnxruntime cannot load the model (${firstLine(err)}); check the file and its external data, or re-export it`);
+    const detail = loadFailure(err);
+    if (NOT_ONNX.test(detail)) throw new UserError(notOnnxReason(onnxPath, detail));
+    throw new UserError(`${onnxPath}: onnxruntime cannot load the model (${detail}); check the file and its external data, or re-export it`);
   }
 }

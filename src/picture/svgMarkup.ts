@@ -69,7 +69,7 @@ export function svgDocument(width: number, height: number, body: readonly string
   const w = svgNumber(width);
   const h = svgNumber(height);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="'DejaVu Sans', Helvetica, Arial, sans-serif">`,
     `<rect x="0" y="0" width="${w}" height="${h}" fill="#ffffff"/>`,
     ...body,
     '</svg>',

@@ -27,6 +27,8 @@ export async function analyseSentences(
   return batch.map((sentence, i) => {
     const result = results[i];
     if (!result.ok) return failedSentence(sentence, result.reason);
+    const short = tooFewTokens(result);
+    if (short !== null) return failedSentence(sentence, short);
     try {
       return analyseHiddenStates(sentence, result, settings);
     } catch (err) {
@@ -71,6 +73,21 @@ export function analyseHiddenStates(
     angularDistance: alignToLayers(angularDistance(h), firstScoredBlock(h), firstLayer, layers),
     fields: settings.fields ? { anisotropy: Array.from(fields.anisotropy.data), angle: Array.from(fields.angle.data) } : undefined,
   };
+}
+
+/** The fewest token columns the flow field can be measured over. */
+const MIN_TOKENS = 2;
+
+/**
+ * A single token column has no gradient along the sentence (SPEC §3: length-1 axis = 0), so its
+ * utilisation is 0 in every layer whatever the model does: a row of zeros that would pull every
+ * layer towards "prunable". Such a sentence fails by name instead.
+ */
+function tooFewTokens(result: SentenceHiddenStates): string | null {
+  const n = result.hidden.tokens;
+  if (n >= MIN_TOKENS) return null;
+  const which = result.tokens.length > 0 ? ` (${result.tokens.map((t) => JSON.stringify(t)).join(' ')})` : '';
+  return `the sentence gives ${n} token${n === 1 ? '' : 's'}${which} but the flow field needs at least ${MIN_TOKENS} (one token has no change along the sentence to measure); leave one-token lines out, or keep the special tokens (dropSpecialTokens: false) if the model has them`;
 }
 
 /** Places block scores (entry 0 = block `firstBlock`) on the layer axis that starts at `firstLayer`. */

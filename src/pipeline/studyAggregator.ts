@@ -1,13 +1,15 @@
-import { appendFile, copyFile, mkdir, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import type { Matrix } from '../math/matrix.ts';
 import { duckRanking, type DomainRanking } from '../stats/duckRanking.ts';
 import { LayerStatsAccumulator, type LayerStatsJson, type LayerStatsRow } from '../stats/layerStatsAccumulator.ts';
+import { copyFileAtomic, writeFileAtomic } from '../writers/atomicFile.ts';
 import { FailuresWriter } from '../writers/failuresWriter.ts';
 import { LayerStatsWriter } from '../writers/layerStatsWriter.ts';
 import { concatParquetFiles } from '../writers/parquetConcat.ts';
 import { RankingWriter } from '../writers/rankingWriter.ts';
 import { DEFAULT_ROWS_PER_GROUP, SentencesWriter, sentencesSchema, type SentenceRecord } from '../writers/sentencesWriter.ts';
+import { ensureFolder, writeFailure } from '../writers/writeFailure.ts';
 import type { ProcessedSentence, SentenceOutcome } from './sentenceOutcome.ts';
 
 /** Where an aggregation stands; enough to resume it exactly after a crash. */
@@ -17,7 +19,7 @@ export interface AggregatorState {
   readonly failed: number;
   /** Completed segments of sentences.parquet under .segments/. */
   readonly segments: number;
-  /** Length of failures.jsonl covered by this state (later bytes are from an unfinished segment). */
+  /** Length of the working failures log (.segments/failures.jsonl) covered by this state (later bytes are from an unfinished segment). */
   readonly failuresBytes: number;
 }
 
@@ -58,22 +60,30 @@ export class StudyAggregator {
     this.processed = state?.processed ?? 0;
     this.failed = state?.failed ?? 0;
     this.segments = state?.segments ?? 0;
-    this.failures = new FailuresWriter(outDir);
+    // Failures collect under .segments/ and move to failures.jsonl in finish(): until the study
+    // is complete, no output under its final name holds only part of it.
+    this.failures = new FailuresWriter(path.join(outDir, SEGMENTS_DIR));
   }
 
   /** Opens fresh (no state: earlier outputs in outDir are cleared) or resumes from `state`. */
   static async open(outDir: string, options: AggregatorOptions, state?: AggregatorState): Promise<StudyAggregator> {
-    await mkdir(outDir, { recursive: true });
+    await ensureFolder(outDir);
     const segmentsDir = path.join(outDir, SEGMENTS_DIR);
-    const failuresPath = path.join(outDir, 'failures.jsonl');
-    if (state === undefined) {
-      await rm(segmentsDir, { recursive: true, force: true });
-      await rm(failuresPath, { force: true });
-    } else {
-      for (const name of await listSegments(segmentsDir)) {
-        if (Number(name) >= state.segments) await rm(path.join(segmentsDir, name), { recursive: true, force: true });
+    const failuresPath = path.join(segmentsDir, 'failures.jsonl');
+    try {
+      if (state === undefined) {
+        // manifest.json marks a complete study (it is written last): an earlier run's must go first.
+        await rm(path.join(outDir, 'manifest.json'), { force: true });
+        await rm(segmentsDir, { recursive: true, force: true });
+        await rm(path.join(outDir, 'failures.jsonl'), { force: true });
+      } else {
+        for (const name of await listSegments(segmentsDir)) {
+          if (Number(name) >= state.segments) await rm(path.join(segmentsDir, name), { recursive: true, force: true });
+        }
+        if ((await fileSize(failuresPath)) > state.failuresBytes) await truncate(failuresPath, state.failuresBytes);
       }
-      if ((await fileSize(failuresPath)) > state.failuresBytes) await truncate(failuresPath, state.failuresBytes);
+    } catch (error) {
+      throw writeFailure(outDir, error);
     }
     return new StudyAggregator(outDir, options, state);
   }
@@ -114,7 +124,7 @@ export class StudyAggregator {
       processed: this.processed,
       failed: this.failed,
       segments: this.segments,
-      failuresBytes: Math.max(0, await fileSize(path.join(this.outDir, 'failures.jsonl'))),
+      failuresBytes: Math.max(0, await fileSize(this.failures.path)),
     };
   }
 
@@ -126,21 +136,38 @@ export class StudyAggregator {
     const target = path.join(this.outDir, 'sentences.parquet');
     if (files.length === this.segments) {
       // Copy, not move: until the segments are removed below, a crash leaves them to join again.
-      if (files.length === 1) await copyFile(files[0], target);
+      if (files.length === 1) await copyFileAtomic(files[0], target);
       else await concatParquetFiles(files, target, sentencesSchema(this.options.fields), DEFAULT_ROWS_PER_GROUP);
     } else if (!(files.length === 0 && (await fileSize(target)) >= 0)) {
       // (No segments but a sentences.parquet: an earlier finish joined them and stopped right after.)
       throw new Error(`${segmentsDir}: ${files.length} sentence segments on disk, the aggregation state expects ${this.segments}`);
     }
+    await this.placeFailures();
     await rm(segmentsDir, { recursive: true, force: true });
-    // An empty failures.jsonl says "none failed"; a missing one would leave readers guessing.
-    await appendFile(path.join(this.outDir, 'failures.jsonl'), '');
 
     const rows = this.accumulator.rows();
     const rankings = duckRanking(rows);
     await new LayerStatsWriter(this.outDir).write(rows);
     await new RankingWriter(this.outDir).write(rankings);
     return { rows, rankings, processed: this.processed, failed: this.failed };
+  }
+
+  /**
+   * Moves the working failures log to failures.jsonl. Without one, an empty failures.jsonl says
+   * "none failed" (a missing one would leave readers guessing), unless an earlier finish already
+   * placed the log and stopped right after.
+   */
+  private async placeFailures(): Promise<void> {
+    const target = path.join(this.outDir, 'failures.jsonl');
+    if ((await fileSize(this.failures.path)) >= 0) {
+      try {
+        await rename(this.failures.path, target);
+      } catch (error) {
+        throw writeFailure(target, error);
+      }
+    } else if ((await fileSize(target)) < 0) {
+      await writeFileAtomic(target, '');
+    }
   }
 
   private sentenceWriter(): SentencesWriter {

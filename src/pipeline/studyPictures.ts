@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderRankingChart } from '../picture/rankingChart.ts';
 import { renderUtilisationChart } from '../picture/utilisationChart.ts';
+import { writeFileAtomic } from '../writers/atomicFile.ts';
 import type { AggregatorResult } from './studyAggregator.ts';
 
 /** The study's pictures: utilisation by layer per domain (with 95% CI), and the DUCK ranking. */
@@ -19,7 +19,8 @@ export async function writeStudyPictures(outDir: string, studyName: string, resu
     { title: `${studyName}: DUCK ranking (least utilised layers first = pruning candidates)`, note },
   );
   const files = [path.join(outDir, 'utilisation_by_layer.svg'), path.join(outDir, 'ranking.svg')];
-  await writeFile(files[0], utilisation);
-  await writeFile(files[1], ranking);
+  // Atomic like every output: a picture under its final name is a whole picture.
+  await writeFileAtomic(files[0], utilisation);
+  await writeFileAtomic(files[1], ranking);
   return files;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ModelInfo } from '../model/modelTypes.ts';
 import { studyForManifest, studyHash } from '../study/studyManifest.ts';
 import type { Study } from '../study/studyTypes.ts';
-import { ManifestWriter, sha256File, type SentenceCounts, type StudyManifest } from '../writers/manifestWriter.ts';
+import { sha256File, type SentenceCounts, type StudyManifest } from '../writers/manifestWriter.ts';
 import type { IntakeCounts } from './corpusIntake.ts';
 import type { AggregatorResult } from './studyAggregator.ts';
 
@@ -30,9 +30,9 @@ export function closeAccounts(intake: IntakeCounts, result: Pick<AggregatorResul
   return counts;
 }
 
-export async function writeManifest(
+/** The manifest of a finished study, not yet written: pipelines write it (ManifestWriter) last, after every other output. */
+export async function buildManifest(
   study: Study,
-  outDir: string,
   model: ModelInfo,
   counts: SentenceCounts,
   startedAt: Date,
@@ -53,7 +53,6 @@ export async function writeManifest(
     mode,
     notes: randomWeightsNote(model),
   };
-  await new ManifestWriter(outDir).write(manifest);
   return manifest;
 }
 

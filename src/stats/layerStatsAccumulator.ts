@@ -45,7 +45,8 @@ export type LayerStatsCellJson = { readonly domain: string; readonly layer: numb
 
 /** Checkpoint form of a {@link LayerStatsAccumulator}. */
 export interface LayerStatsJson {
-  readonly version: 1;
+  /** 2: exact sums (version 1 held Welford means, which depend on the order of the values). */
+  readonly version: 2;
   readonly cells: readonly LayerStatsCellJson[];
 }
 
@@ -164,11 +165,11 @@ export class LayerStatsAccumulator {
         });
       }
     }
-    return { version: 1, cells };
+    return { version: 2, cells };
   }
 
   static fromJSON(json: LayerStatsJson): LayerStatsAccumulator {
-    if (json.version !== 1 || !Array.isArray(json.cells)) throw new RangeError('layer stats checkpoint: expected {version: 1, cells: [...]}');
+    if (json.version !== 2 || !Array.isArray(json.cells)) throw new RangeError('layer stats checkpoint: expected {version: 2, cells: [...]}');
     const accumulator = new LayerStatsAccumulator();
     for (const cell of json.cells) {
       if (typeof cell.domain !== 'string' || !Number.isInteger(cell.layer)) {

@@ -48,7 +48,7 @@ export async function loadStudy(file: string, overrides: StudyOverrides = {}): P
   const studyDir = path.dirname(absolute);
   const raw = await readStudyFile(absolute, label);
   const parsed = studySchema.safeParse(raw);
-  if (!parsed.success) throw new UserError(formatConfigIssues(label, parsed.error.issues, raw));
+  if (!parsed.success) throw new UserError(formatConfigIssues(label, parsed.error.issues, raw, studySchema));
   const contents = parsed.data;
 
   const name = contents.name ?? defaultName(absolute, label);

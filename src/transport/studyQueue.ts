@@ -9,7 +9,7 @@ export type AnalyseBatchQueue = Queue<AnalyseBatchData, AnalyseBatchResult, type
 
 /** The study's BullMQ queue with its retry and retention policy from the study file. */
 export function analyseBatchQueue(study: Study, connection: Redis): AnalyseBatchQueue {
-  return new Queue<AnalyseBatchData, AnalyseBatchResult, typeof ANALYSE_BATCH>(studyKeys(study.redis.queue).queue, {
+  const queue = new Queue<AnalyseBatchData, AnalyseBatchResult, typeof ANALYSE_BATCH>(studyKeys(study.redis.queue).queue, {
     connection,
     defaultJobOptions: {
       attempts: study.jobs.attempts,
@@ -18,6 +18,10 @@ export function analyseBatchQueue(study: Study, connection: Redis): AnalyseBatch
       removeOnFail: { count: study.jobs.keepFailed },
     },
   });
+  // BullMQ prints an unheard 'error' with its stack; the connection's own listener (redisConnection)
+  // already reports an outage in one line, and the queue's commands wait for Redis to return.
+  queue.on('error', () => undefined);
+  return queue;
 }
 
 /** Jobs not yet finished: what backpressure and "is the study done" look at. */

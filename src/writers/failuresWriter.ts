@@ -1,5 +1,6 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFailure } from './writeFailure.ts';
 
 /** Characters of the sentence kept in a failure record: enough to find it, not the whole text. */
 export const FAILURE_TEXT_LIMIT = 200;
@@ -45,8 +46,12 @@ export class FailuresWriter {
     };
     const line = `${JSON.stringify(record)}\n`;
     const write = this.#queue.then(async () => {
-      const handle = await this.#open();
-      await handle.write(line);
+      try {
+        const handle = await this.#open();
+        await handle.write(line);
+      } catch (error) {
+        throw writeFailure(this.path, error);
+      }
     });
     this.#queue = write.catch(() => undefined);
     return write;
@@ -56,7 +61,12 @@ export class FailuresWriter {
     await this.#queue;
     const handle = this.#handle;
     this.#handle = undefined;
-    if (handle !== undefined) await (await handle).close();
+    if (handle === undefined) return;
+    try {
+      await (await handle).close();
+    } catch (error) {
+      throw writeFailure(this.path, error);
+    }
   }
 
   #open(): Promise<FileHandle> {

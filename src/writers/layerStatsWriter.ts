@@ -1,10 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC } from 'apache-arrow';
 import { stringify } from 'csv-stringify/sync';
 import type { LayerStatsRow } from '../stats/layerStatsAccumulator.ts';
 import { int32Data, int64Data, nullableFloat64Data, utf8Data } from './arrowColumns.ts';
 import { writeFileAtomic } from './atomicFile.ts';
+import { ensureFolder } from './writeFailure.ts';
 import { encodeParquet } from './parquetEncoding.ts';
 
 type StatisticColumn = Exclude<keyof LayerStatsRow, 'domain' | 'layer' | 'n'>;
@@ -43,7 +43,7 @@ export class LayerStatsWriter {
   constructor(readonly outputDir: string) {}
 
   async write(rows: readonly LayerStatsRow[]): Promise<LayerStatsFiles> {
-    await mkdir(this.outputDir, { recursive: true });
+    await ensureFolder(this.outputDir);
     const table = layerStatsTable(rows);
     const files: LayerStatsFiles = {
       parquet: path.join(this.outputDir, 'layer_stats.parquet'),

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomicFile.ts';
+import { ensureFolder } from './writeFailure.ts';
 
 export { sha256File } from './sha256File.ts';
 
@@ -50,7 +50,7 @@ export class ManifestWriter {
   }
 
   async write(manifest: StudyManifest): Promise<string> {
-    await mkdir(path.dirname(this.path), { recursive: true });
+    await ensureFolder(path.dirname(this.path));
     await writeFileAtomic(this.path, `${JSON.stringify(manifest, null, 2)}\n`);
     return this.path;
   }

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { RecordBatch, Table, type Schema } from 'apache-arrow';
 import { ParquetFile, transformParquetStream, type RecordBatch as WasmRecordBatch } from 'parquet-wasm';
+import { EnvironmentError } from '../environmentError.ts';
+import { temporaryName } from './atomicFile.ts';
 import { encodeParquet, toWasmTable, zstdWriterProperties } from './parquetEncoding.ts';
+import { writeFailure } from './writeFailure.ts';
 
 export interface ParquetStreamSummary {
   readonly rows: number;
@@ -37,7 +40,7 @@ export class ParquetStreamWriter {
   constructor(filePath: string, schema: Schema, rowsPerGroup: number) {
     if (!Number.isInteger(rowsPerGroup) || rowsPerGroup < 1) throw new RangeError(`rows per group must be a positive integer, got ${rowsPerGroup}`);
     this.#path = filePath;
-    this.#temporaryPath = `${filePath}.${process.pid}.partial`;
+    this.#temporaryPath = temporaryName(filePath);
     this.#schema = schema;
     this.#rowsPerGroup = rowsPerGroup;
   }
@@ -74,8 +77,8 @@ export class ParquetStreamWriter {
       await rename(this.#temporaryPath, this.#path);
       return written;
     } catch (error) {
-      await rm(this.#temporaryPath, { force: true });
-      throw error;
+      await rm(this.#temporaryPath, { force: true }).catch(() => undefined);
+      throw writeFailure(this.#path, error);
     }
   }
 
@@ -95,7 +98,11 @@ export class ParquetStreamWriter {
   }
 
   async #start(first: WasmRecordBatch[]): Promise<void> {
-    await mkdir(path.dirname(this.#path), { recursive: true });
+    try {
+      await mkdir(path.dirname(this.#path), { recursive: true });
+    } catch (error) {
+      throw writeFailure(path.dirname(this.#path), error);
+    }
     const input = new ReadableStream<WasmRecordBatch>(
       {
         start: (controller) => {
@@ -139,7 +146,10 @@ export class ParquetStreamWriter {
   }
 
   #throwIfFailed(): void {
-    if (this.#failure !== undefined) throw new Error(`writing ${this.#temporaryPath} failed`, { cause: this.#failure });
+    if (this.#failure === undefined) return;
+    // The OS refusing the write (disk full, ...) becomes a one-line message naming the output file.
+    const failure = writeFailure(this.#path, this.#failure);
+    throw failure instanceof EnvironmentError ? failure : new Error(`writing ${this.#temporaryPath} failed`, { cause: this.#failure });
   }
 }
 

@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { DomainRanking, RankingRow } from '../stats/duckRanking.ts';
 import { writeFileAtomic } from './atomicFile.ts';
+import { ensureFolder } from './writeFailure.ts';
 
 /** ranking.csv columns, in order: one row per (domain, layer), domains as given, DUCK order within. */
 export const RANKING_CSV_COLUMNS: readonly (keyof RankingRow)[] = [
@@ -32,7 +32,7 @@ export class RankingWriter {
   constructor(readonly outputDir: string) {}
 
   async write(rankings: readonly DomainRanking[]): Promise<RankingFiles> {
-    await mkdir(this.outputDir, { recursive: true });
+    await ensureFolder(this.outputDir);
     const files: RankingFiles = {
       csv: path.join(this.outputDir, 'ranking.csv'),
       json: path.join(this.outputDir, 'ranking.json'),

@@ -4,6 +4,7 @@ import type { HiddenStates } from '../../hidden/hiddenStates.ts';
 import { isLayout, LAYOUTS, type Layout } from '../../hidden/layout.ts';
 import { readTokenLabels } from '../../hidden/tokenLabels.ts';
 import { dtiFields } from '../../math/dti.ts';
+import { pictureFormatOf } from '../../picture/pictureFile.ts';
 import { writeFieldsOutputs } from '../../report/fieldsOutput.ts';
 import { formatLayerTable } from '../../report/layerTable.ts';
 import { UserError } from '../../userError.ts';
@@ -18,6 +19,7 @@ interface AnalyzeFlagValues extends DtiFlagValues {
   readonly tokens?: string;
   readonly json?: string;
   readonly svg?: string;
+  readonly plot?: string;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -31,7 +33,8 @@ export function registerAnalyze(program: Command): void {
     .option('--no-embedding-row', 'the file holds only transformer-block outputs (no embedding output at index 0)')
     .option('--tokens <tokens.json>', 'token strings (JSON array, one per token) for the JSON output; its length also helps find the token axis')
     .option('--json <out.json>', 'write every field (SPEC §8) to this file, - for stdout, instead of the table')
-    .option('--svg <picture.svg>', 'draw the flow picture (SPEC §7): tiles coloured by direction, ellipses of the local tensor');
+    .option('--svg <picture.svg>', 'draw the flow picture (SPEC §7): tiles coloured by direction, ellipses of the local tensor, utilisation bars')
+    .option('--plot <picture.svg|.png>', 'the same picture as --svg, as SVG or PNG by the extension');
   addDtiOptions(cmd).action(async (file: string, raw: AnalyzeFlagValues) => {
     await analyze(file, raw);
   });
@@ -39,6 +42,8 @@ export function registerAnalyze(program: Command): void {
 
 async function analyze(file: string, raw: AnalyzeFlagValues): Promise<void> {
   const { params, includeEmbeddings } = readDtiFlags(raw);
+  // A wrong extension is refused before the file is read.
+  if (raw.plot !== undefined) pictureFormatOf(raw.plot);
   if (includeEmbeddings && !raw.embeddingRow) {
     throw new UserError('--include-embeddings and --no-embedding-row contradict each other: the file either has an embedding row or not; drop one');
   }
@@ -57,7 +62,7 @@ async function analyze(file: string, raw: AnalyzeFlagValues): Promise<void> {
   const firstLayer = hidden.includesEmbedding && includeEmbeddings ? 0 : 1;
 
   const title = `${file}: ${fields.matrix.rows} layers x ${hidden.tokens} tokens (normalise ${params.normalise}, sigma grad ${params.sigmaGrad.join(',')}, sigma tensor ${params.sigmaTensor.join(',')})`;
-  await writeFieldsOutputs(fields, { json: raw.json, svg: raw.svg }, { firstLayer, labels, title });
+  await writeFieldsOutputs(fields, { json: raw.json, svg: raw.svg, plot: raw.plot }, { firstLayer, labels, title });
   if (raw.json === undefined) {
     process.stdout.write(
       formatLayerTable(fields, {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CronExpressionParser } from 'cron-parser';
 import { loadStudy } from '../../study/loadStudy.ts';
 import { redisConnection } from '../../transport/redisConnection.ts';
+import { checkRedisReachable } from '../../transport/redisReachability.ts';
 import { SCHEDULE_QUEUE } from '../../transport/studyKeys.ts';
 import { UserError } from '../../userError.ts';
 import { studyRunProcessor } from '../../../workers/studyRun.ts';
@@ -23,9 +24,17 @@ function withRedisFlags(cmd: Command): Command {
     .option('--queue <name>', 'queue the schedules live on', SCHEDULE_QUEUE);
 }
 
+/** Fails in seconds with a one-line error (exit 3) when the schedules' Redis does not answer. */
+async function checkScheduleRedis(flags: ScheduleFlags): Promise<void> {
+  await checkRedisReachable(flags.redis, { hint: 'pass --redis redis://host:port (or set DONALD_REDIS_URL)' });
+}
+
 async function withQueue<T>(flags: ScheduleFlags, use: (queue: Queue<StudyRunData, StudyRunResult>) => Promise<T>): Promise<T> {
+  await checkScheduleRedis(flags);
   const connection = redisConnection(flags.redis);
   const queue = new Queue<StudyRunData, StudyRunResult>(flags.queue, { connection });
+  // An outage is reported once by the connection (redisConnection); BullMQ would print each retry's stack.
+  queue.on('error', () => undefined);
   try {
     return await use(queue);
   } finally {
@@ -92,6 +101,7 @@ export function registerSchedule(program: Command): void {
   ).action(async (flags: ScheduleFlags & { maxRuns?: string }) => {
     const maxRuns = flags.maxRuns === undefined ? Infinity : Number(flags.maxRuns);
     if (!(maxRuns >= 1)) throw new UserError(`--max-runs ${flags.maxRuns}: expected a positive whole number`);
+    await checkScheduleRedis(flags);
     const connection = redisConnection(flags.redis);
     // One run at a time: a study already uses every core through onnxruntime.
     const worker = new Worker<StudyRunData, StudyRunResult>(flags.queue, studyRunProcessor, { connection, concurrency: 1, lockDuration: 120_000 });
@@ -99,6 +109,10 @@ export function registerSchedule(program: Command): void {
     worker.on('completed', (job, result) => {
       runs++;
       process.stderr.write(`${job.data.schedule}: run done, ${result.processed} processed, ${result.failed} failed -> ${result.outDir}\n`);
+    });
+    worker.on('error', (err: NodeJS.ErrnoException) => {
+      // Connection errors (an errno code) are reported once by redisConnection; others are news.
+      if (err.code === undefined) process.stderr.write(`schedule worker: ${err.message}\n`);
     });
     worker.on('failed', (job, err) => {
       runs++;

@@ -6,6 +6,7 @@ import { workStudy } from '../../../pipelines/workStudy.ts';
 import { openModel } from '../../model/onnxHiddenStateModel.ts';
 import { loadStudy } from '../../study/loadStudy.ts';
 import type { Study } from '../../study/studyTypes.ts';
+import { checkRedisReachable } from '../../transport/redisReachability.ts';
 
 interface StudyFlags {
   readonly corpus?: string[];
@@ -36,6 +37,13 @@ async function studyFrom(file: string, flags: StudyFlags): Promise<Study> {
   return flags.redis ? { ...study, redis: { ...study.redis, url: flags.redis } } : study;
 }
 
+/** A distributed command's study, once its Redis answers (else a one-line error, exit 3, not a hang). */
+async function distributedStudyFrom(file: string, flags: StudyFlags): Promise<Study> {
+  const study = await studyFrom(file, flags);
+  await checkRedisReachable(study.redis.url, { hint: `pass --redis redis://host:port or set redis.url in ${file}` });
+  return study;
+}
+
 export function registerStudyCommands(program: Command): void {
   withStudyFlags(program.command('run <study>').description('run a whole study in one process, no Redis (the default mode)'), false).action(
     async (file: string, flags: StudyFlags) => {
@@ -46,18 +54,18 @@ export function registerStudyCommands(program: Command): void {
   withStudyFlags(program.command('produce <study>').description("stream a study's corpus into its Redis queue, with backpressure"), true)
     .option('--fresh', "forget this queue's earlier jobs, outcomes and counts first")
     .action(async (file: string, flags: StudyFlags & { fresh?: boolean }) => {
-      await produceStudy(await studyFrom(file, flags), { progress: flags.progress, fresh: flags.fresh });
+      await produceStudy(await distributedStudyFrom(file, flags), { progress: flags.progress, fresh: flags.fresh });
     });
 
   withStudyFlags(program.command('work <study>').description('process queued batches (start any number, on any host)'), true)
     .option('--exit-when-done', 'stop once every queued sentence has an outcome (default: run until Ctrl-C)')
     .action(async (file: string, flags: StudyFlags & { exitWhenDone?: boolean }) => {
-      await workStudy(await studyFrom(file, flags), { exitWhenDone: flags.exitWhenDone, log: flags.progress });
+      await workStudy(await distributedStudyFrom(file, flags), { exitWhenDone: flags.exitWhenDone, log: flags.progress });
     });
 
   withStudyFlags(program.command('aggregate <study>').description('fold processed sentences into the study outputs; ends when the study is complete'), true).action(
     async (file: string, flags: StudyFlags) => {
-      const study = await studyFrom(file, flags);
+      const study = await distributedStudyFrom(file, flags);
       await aggregateStudy(study, {
         progress: flags.progress,
         modelInfo: async () => {
