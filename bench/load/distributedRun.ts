@@ -135,6 +135,9 @@ export async function runDistributed(input: DistributedRunInput): Promise<{ run:
   mkdirSync(input.dir, { recursive: true });
   const redisServer = await startPrivateRedis();
   const client = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  // A lost connection surfaces as a failed command where it matters; the event alone (e.g. the
+  // server stopping under an interrupted bench) needs no report.
+  client.on('error', () => undefined);
   const queue = `donald-load-${size}`;
   try {
     const studyFile = writeStudyFile(input, redisServer.url, queue);

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   const sizes = args.quick ? QUICK_SIZES : FULL_SIZES;
   benchLog(`${args.quick ? 'quick' : 'full'} load bench (${sizes.join(', ')} sentences, distributed, ${MODEL}) on ${machine.cpuModel} x${machine.cores}, load average ${machine.loadAverageAtStart}`);
   const scratchDir = mkdtempSync(path.join(tmpdir(), 'donald-load-'));
+  scratch = scratchDir;
   const domains = byDomain(await exampleSentences());
   const modelDir = path.join(REPO_ROOT, 'test', 'fixtures', 'models', MODEL);
   const runs: LoadRun[] = [];
@@ -97,8 +98,12 @@ async function main(): Promise<void> {
     // On failure the logs of the study processes stay for reading.
     if (ok) rmSync(scratchDir, { recursive: true, force: true });
     else benchLog(`scratch folder with the study processes' logs kept: ${scratchDir}`);
+    scratch = undefined;
   }
 }
+
+/** The scratch folder while main() runs, so an interrupt can remove it. */
+let scratch: string | undefined;
 
 async function stopEverything(): Promise<void> {
   await stopLiveProcesses();
@@ -107,7 +112,10 @@ async function stopEverything(): Promise<void> {
 
 process.once('SIGINT', () => {
   benchLog('interrupted: stopping the study processes and redis-server');
-  void stopEverything().finally(() => process.exit(130));
+  void stopEverything().finally(() => {
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+    process.exit(130);
+  });
 });
 
 main().catch(async (err: unknown) => {
