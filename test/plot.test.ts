@@ -352,6 +352,15 @@ describe('donald plot and --plot end to end', () => {
     expect((await readdir(dir)).includes('plot.jpg')).toBe(false);
   });
 
+  it('donald plot refuses a one-token sentence with the study\'s reason (a single column has no flow along the tokens): exit 2, one line', async () => {
+    const out = path.join(dir, 'one-token.svg');
+    const result = await donald('plot', '--model', model, 'a', '--drop-special-tokens', '--out', out);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('the flow field needs at least 2');
+    expect((await readdir(dir)).includes('one-token.svg')).toBe(false);
+  });
+
   it('donald analyze file.npy --plot writes PNG and SVG; --svg still writes SVG', async () => {
     const [L, T, H] = [5, 7, 6];
     const npy = path.join(dir, 'hidden.npy');

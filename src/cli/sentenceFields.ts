@@ -3,6 +3,7 @@ import path from 'node:path';
 import { dtiFields } from '../math/dti.ts';
 import type { DtiFields } from '../math/dtiTypes.ts';
 import { openModel } from '../model/onnxHiddenStateModel.ts';
+import { tooFewTokens } from '../pipeline/sentenceAnalysis.ts';
 import { randomWeightsNote } from '../pipeline/studyReport.ts';
 import { UserError } from '../userError.ts';
 import { addDtiOptions, readDtiFlags, type DtiFlagValues } from './dtiOptions.ts';
@@ -46,6 +47,9 @@ export async function sentenceFields(sentence: string, flags: SentenceFlagValues
   try {
     const [result] = await model.run([sentence], { dropSpecialTokens: flags.dropSpecialTokens, truncate: flags.truncate });
     if (!result.ok) throw new UserError(`sentence ${JSON.stringify(sentence.slice(0, 60))}: ${result.reason}`);
+    // The same rule as a study: a one-token matrix would show utilisation 0 in every layer.
+    const short = tooFewTokens(result);
+    if (short !== null) throw new UserError(`sentence ${JSON.stringify(sentence.slice(0, 60))}: ${short}`);
     const fields = dtiFields(result.hidden, params, { includeEmbeddings });
     const notes = randomWeightsNote(model.info);
     if (result.truncated) notes.push(`the sentence was cut to ${result.tokens.length} tokens (--truncate)`);

@@ -1,6 +1,7 @@
 import { dtiFields } from '../math/dti.ts';
 import type { DtiFields, DtiParams } from '../math/dtiTypes.ts';
 import type { HiddenStateModel } from '../model/modelTypes.ts';
+import { tooFewTokens } from '../pipeline/sentenceAnalysis.ts';
 import { UserError } from '../userError.ts';
 
 /** One sentence through one model, ready to draw and compare. */
@@ -30,6 +31,8 @@ export async function runSentences(model: HiddenStateModel, sentences: readonly 
   return results.map((result, i) => {
     const sentence = sentences[i];
     if (!result.ok) throw new UserError(`${model.info.dir}: sentence ${JSON.stringify(sentence.slice(0, 60))}: ${result.reason}`);
+    const short = tooFewTokens(result);
+    if (short !== null) throw new UserError(`${model.info.dir}: sentence ${JSON.stringify(sentence.slice(0, 60))}: ${short}`);
     return {
       sentence,
       tokens: result.tokens,

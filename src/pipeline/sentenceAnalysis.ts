@@ -83,7 +83,7 @@ const MIN_TOKENS = 2;
  * utilisation is 0 in every layer whatever the model does: a row of zeros that would pull every
  * layer towards "prunable". Such a sentence fails by name instead.
  */
-function tooFewTokens(result: SentenceHiddenStates): string | null {
+export function tooFewTokens(result: SentenceHiddenStates): string | null {
   const n = result.hidden.tokens;
   if (n >= MIN_TOKENS) return null;
   const which = result.tokens.length > 0 ? ` (${result.tokens.map((t) => JSON.stringify(t)).join(' ')})` : '';

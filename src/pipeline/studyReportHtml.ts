@@ -25,7 +25,7 @@ export interface StudyReportHtmlInput {
   readonly model?: HiddenStateModel;
 }
 
-/** Writes report.html: the last output of a study, made from the others (failures.jsonl included). */
+/** Writes report.html, made from the study's other outputs (failures.jsonl included); manifest.json follows it, last. */
 export async function writeStudyReportHtml(input: StudyReportHtmlInput): Promise<string> {
   const { study, outDir, manifest, result } = input;
   const failuresFile = path.join(outDir, 'failures.jsonl');

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomicFile.ts';
+import { ensureFolder } from './writeFailure.ts';
 
 /** Writes a study's report.html, atomically: a reader never opens half a page. */
 export class ReportHtmlWriter {
@@ -11,7 +11,8 @@ export class ReportHtmlWriter {
   }
 
   async write(html: string): Promise<string> {
-    await mkdir(path.dirname(this.path), { recursive: true });
+    // ensureFolder turns an OS refusal into the one-line exit-3 message the other writers give.
+    await ensureFolder(path.dirname(this.path));
     await writeFileAtomic(this.path, html);
     return this.path;
   }
