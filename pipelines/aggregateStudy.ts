@@ -31,7 +31,7 @@ interface AggregateCheckpoint {
 
 export interface AggregateOptions {
   readonly progress?: boolean;
-  /** Outcomes per durable segment: the most a crash can make the aggregator re-read. */
+  /** Outcomes per durable segment (default jobs.aggregateSegment): the most a crash can make the aggregator re-read. */
   readonly segmentSize?: number;
   readonly pollMs?: number;
   /** Model description for the manifest (the aggregator itself never runs the model). */
@@ -49,12 +49,15 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
   const ledger = new ResultLedger(redis, keys);
   const hash = studyHash(study);
   const statePath = path.join(study.output, AGGREGATE_STATE_FILE);
-  const segmentSize = options.segmentSize ?? 20_000;
+  const segmentSize = options.segmentSize ?? study.jobs.aggregateSegment;
   try {
     const checkpoint = await readCheckpoint(statePath, hash);
     if (checkpoint === undefined) await refuseIfAlreadyAggregated(study, redis, keys);
     const startedAt = checkpoint ? new Date(checkpoint.startedAt) : new Date();
     let lastStreamId = checkpoint?.lastStreamId ?? '0';
+    // A crash between writing the checkpoint and trimming leaves folded entries in the stream,
+    // where they would count against jobs.maxResultBacklog for a whole segment: trim them now.
+    if (lastStreamId !== '0') await ledger.trimThrough(lastStreamId);
     const aggregator = await StudyAggregator.open(study.output, { fields: study.fields }, checkpoint?.aggregator);
     const progress = options.progress === false ? undefined : new ProgressReporter(`${study.name} (aggregating)`, null);
     let inSegment = 0;
@@ -86,7 +89,21 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
       if (counts.studyHash !== null && counts.studyHash !== hash) {
         throw new UserError(`Redis queue "${keys.queue}" holds another study (hash ${counts.studyHash.slice(0, 12)}): aggregate with the producer's study file`);
       }
+      if (inSegment > 0 && (await ledger.untrimmed()) > study.jobs.maxResultBacklog) {
+        // Caught up, yet the stream is over the bound workers wait at (possible only with a
+        // segmentSize above jobs.maxResultBacklog): trim now, or workers would wait forever.
+        await saveCheckpoint();
+      }
       const folded = aggregator.counts.processed + aggregator.counts.failed;
+      const expected = counts.intake.queued + counts.intake.invalid;
+      if (counts.produced && counts.recordedProcessed + counts.recordedFailed > expected) {
+        // The ledger guards batches, and the producer puts each sentence id in one batch only:
+        // more outcomes than sentences means a sentence was recorded in two batches (a bug).
+        throw new Error(
+          `Redis queue "${keys.queue}" holds ${counts.recordedProcessed + counts.recordedFailed} recorded outcomes for ${expected} sentences: ` +
+            `some sentence was recorded twice; the numbers cannot be trusted, run \`donald produce ${study.file} --fresh\` and the study again`,
+        );
+      }
       if (allRecorded(counts) && folded === counts.recordedProcessed + counts.recordedFailed) {
         // Checkpoint the complete state first: a crash while writing the outputs then redoes only that.
         await saveCheckpoint();

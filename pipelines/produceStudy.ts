@@ -67,7 +67,8 @@ export async function produceStudy(study: Study, options: ProduceOptions = {}): 
         batch.push(decision.sentence);
         if (batch.length >= study.jobs.batchSize) await handOver();
       } else if (decision.kind === 'failed') {
-        await ledger.record([decision.failure]);
+        // Guarded by its place among the corpus's unreadable lines, the same after a restart.
+        await ledger.recordUnreadable(intake.counts.invalid - 1, decision.failure);
       }
     }
     await handOver();

@@ -15,6 +15,6 @@ export async function resetStudy(study: Study, redis: Redis): Promise<void> {
   } finally {
     await queue.close();
   }
-  await redis.del(keys.recorded, keys.results, keys.counts);
+  await redis.del(keys.recordedBatches, keys.recordedUnreadable, keys.results, keys.counts);
   await rm(path.join(study.output, AGGREGATE_STATE_FILE), { force: true });
 }

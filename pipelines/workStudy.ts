@@ -4,6 +4,7 @@ import { openModel } from '../src/model/onnxHiddenStateModel.ts';
 import { studyHash } from '../src/study/studyManifest.ts';
 import type { Study } from '../src/study/studyTypes.ts';
 import { redisConnection } from '../src/transport/redisConnection.ts';
+import { ResultBacklog } from '../src/transport/resultBacklog.ts';
 import { ResultLedger } from '../src/transport/resultLedger.ts';
 import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
 import { studyKeys } from '../src/transport/studyKeys.ts';
@@ -41,11 +42,17 @@ export async function workStudy(study: Study, options: WorkOptions = {}): Promis
   const model = await openModel(study.model, studySessionSettings(study));
   const workerConnection = redisConnection(study.redis.url);
   let stopping = false;
+  const backlog = new ResultBacklog(ledger, { maxBacklog: study.jobs.maxResultBacklog, pollMs: options.pollMs, log });
   const worker = new Worker<AnalyseBatchData, AnalyseBatchResult>(
     keys.queue,
-    analyseBatchProcessor(model, analysisSettings(study), ledger, hash, (job) => {
-      log(`job ${job.id} belongs to another study (hash ${job.data.studyHash.slice(0, 12)}): handing it back and stopping this worker; start it with the producer's study file`);
-      stopping = true;
+    analyseBatchProcessor(model, analysisSettings(study), ledger, {
+      studyHash: hash,
+      onForeignJob: (job) => {
+        log(`job ${job.id} belongs to another study (hash ${job.data.studyHash.slice(0, 12)}): handing it back and stopping this worker; start it with the producer's study file`);
+        stopping = true;
+      },
+      backlog,
+      stopping: () => stopping,
     }),
     // Stalled jobs (a worker died holding them) are looked for every half lock, as BullMQ advises.
     { connection: workerConnection, concurrency: study.concurrency, lockDuration: study.jobs.lockMs, stalledInterval: Math.max(1000, Math.floor(study.jobs.lockMs / 2)) },

@@ -58,7 +58,7 @@ describe('loadStudy: valid files', () => {
       fields: false,
       redis: { url: 'redis://127.0.0.1:6379', queue: 'donald-mini' },
       concurrency: 1,
-      jobs: { batchSize: 32, attempts: 3, backoffMs: 1000, keepCompleted: 1000, keepFailed: 5000, maxQueued: 200, lockMs: 30000 },
+      jobs: { batchSize: 32, attempts: 3, backoffMs: 1000, keepCompleted: 1000, keepFailed: 5000, maxQueued: 200, lockMs: 30000, maxResultBacklog: 50000, aggregateSegment: 20000 },
     });
   });
 

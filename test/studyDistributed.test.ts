@@ -13,7 +13,7 @@ import { runEmbeddedStudy } from '../pipelines/embeddedStudy.ts';
 import { analysisSettings } from '../src/pipeline/studySettings.ts';
 import { openModel } from '../src/model/onnxHiddenStateModel.ts';
 import { analyseSentences } from '../src/pipeline/sentenceAnalysis.ts';
-import type { FailedSentence, QueuedSentence } from '../src/pipeline/sentenceOutcome.ts';
+import { failedSentence, type FailedSentence, type QueuedSentence } from '../src/pipeline/sentenceOutcome.ts';
 import { loadStudy } from '../src/study/loadStudy.ts';
 import { ResultLedger } from '../src/transport/resultLedger.ts';
 import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
@@ -112,7 +112,10 @@ describe('distributed study on the machine Redis', () => {
     const after = await readDistributedCounts(redis, keys);
     expect(allRecorded(after)).toBe(true);
     expect(after.recordedProcessed).toBe(embeddedCounts.processed);
-    expect(await redis.scard(keys.recorded)).toBe(produced.intake.queued);
+    // The recorded guard is one bit per batch, every batch's bit set: bytes, not one member per sentence.
+    expect(await redis.bitcount(keys.recordedBatches)).toBe(produced.batches);
+    expect(await redis.strlen(keys.recordedBatches)).toBe(Math.ceil(produced.batches / 8));
+    expect(await redis.exists(keys.recordedUnreadable)).toBe(0); // no unreadable line in the example corpus
     // The aggregator trims what it has folded: nothing is left in the ledger stream.
     expect(await redis.xlen(keys.results)).toBe(0);
 
@@ -189,7 +192,70 @@ describe('distributed study on the machine Redis', () => {
     expect((await readDistributedCounts(redis, keys)).batches).toBe(Math.ceil(lines / batchSize));
   });
 
-  it('ResultLedger.record counts each sentence once however often, and however concurrently, it is recorded', async () => {
+  it('workers stop at jobs.maxResultBacklog un-aggregated outcomes until a late aggregator trims them, with exact results', async () => {
+    const queue = newQueue('backlog');
+    const dir = path.join(tmp, 'backlog');
+    await mkdir(dir);
+    const out = path.join(dir, 'out');
+    const batchSize = 8;
+    const maxResultBacklog = 40;
+    const jobs = { batchSize, backoffMs: 100, maxResultBacklog, aggregateSegment: 20 };
+    // A segment longer than the backlog could leave workers waiting on a checkpoint: refused up front.
+    const bad = await writeStudyFile(dir, { name: 'dist-backlog-bad', corpus: exampleCorpus(), output: out, queue, jobs: { ...jobs, aggregateSegment: 41 } });
+    const refused = await runDonald(['produce', bad, '--no-progress']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('jobs.aggregateSegment: expected at most jobs.maxResultBacklog (40), got 41');
+
+    const file = await writeStudyFile(dir, { name: 'dist-backlog', corpus: exampleCorpus(), output: out, queue, jobs });
+    const keys = studyKeys(queue);
+    await expectSuccess(spawnDonald(['produce', file, '--no-progress']));
+    const produced = await readDistributedCounts(redis, keys);
+    expect(produced.intake.queued).toBeGreaterThan(3 * maxResultBacklog); // enough to hit the bound more than once
+
+    // Sample the stream for the whole run: one worker (concurrency 1) passes the gate one batch at
+    // a time, so the stream may pass the bound by at most one batch.
+    const samples: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await redis.xlen(keys.results));
+        await sleep(5);
+      }
+    })();
+    try {
+      const worker = spawnDonald(['work', file, '--exit-when-done'], 'worker'); // with its log: the "waiting" line
+      await waitFor('the worker to stop at the backlog bound', async () => (worker.stderr().includes('waiting:') ? true : undefined), [worker]);
+      expect(worker.stderr()).toMatch(/waiting: \d+ results not yet aggregated \(jobs\.maxResultBacklog 40\)/);
+      // No aggregator: the worker stays put, nothing more is recorded.
+      const held = await redis.xlen(keys.results);
+      expect(held).toBeGreaterThan(maxResultBacklog);
+      expect(held).toBeLessThanOrEqual(maxResultBacklog + batchSize);
+      for (let i = 0; i < 10; i++) {
+        await sleep(50);
+        expect(await redis.xlen(keys.results)).toBe(held);
+      }
+      expect(allRecorded(await readDistributedCounts(redis, keys))).toBe(false);
+      expect(worker.running()).toBe(true);
+
+      const aggregator = spawnDonald(['aggregate', file, '--no-progress'], 'aggregator');
+      for (const r of [worker, aggregator]) await expectSuccess(r);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    expect(samples.length).toBeGreaterThan(20);
+    expect(Math.max(...samples)).toBeLessThanOrEqual(maxResultBacklog + batchSize);
+    await expectSameAsEmbedded(out);
+    expect(await redis.xlen(keys.results)).toBe(0);
+    // The recorded guard is a bitmap of one bit per batch, not a set of sentence ids.
+    const batches = Math.ceil(produced.intake.queued / batchSize);
+    expect(produced.batches).toBe(batches);
+    expect(await redis.type(keys.recordedBatches)).toBe('string');
+    expect(await redis.strlen(keys.recordedBatches)).toBe(Math.ceil(batches / 8));
+    expect(await redis.bitcount(keys.recordedBatches)).toBe(batches);
+  });
+
+  it('ResultLedger.record counts each batch once, whole, however often and however concurrently it is recorded', async () => {
     const queue = newQueue('ledger');
     const keys = studyKeys(queue);
     const study = await loadStudy(exampleStudyFile);
@@ -209,22 +275,26 @@ describe('distributed study on the machine Redis', () => {
     const snapshot = async (): Promise<[Record<string, string>, number, number]> => [
       await redis.hgetall(keys.counts),
       await redis.xlen(keys.results),
-      await redis.scard(keys.recorded),
+      await redis.bitcount(keys.recordedBatches),
     ];
-    expect(await ledger.record(outcomes.slice(0, 4))).toBe(4);
-    expect(await ledger.record(outcomes)).toBe(outcomes.length - 4);
+    expect(await ledger.isRecorded(0)).toBe(false);
+    expect(await ledger.record(0, outcomes)).toBe(outcomes.length);
+    expect(await ledger.isRecorded(0)).toBe(true);
     const once = await snapshot();
-    expect(once).toEqual([{ processed: String(outcomes.length - 1), failed: '1' }, outcomes.length, outcomes.length]);
-    expect(await ledger.record(outcomes)).toBe(0);
-    expect(await ledger.record([...outcomes].reverse())).toBe(0);
+    expect(once).toEqual([{ processed: String(outcomes.length - 1), failed: '1' }, outcomes.length, 1]);
+    // The batch again (a stalled job re-run, a re-queued copy: same batch number), in any order or
+    // in part: nothing, since a batch is recorded whole in one script call or not at all.
+    expect(await ledger.record(0, outcomes)).toBe(0);
+    expect(await ledger.record(0, [...outcomes].reverse())).toBe(0);
+    expect(await ledger.record(0, outcomes.slice(0, 4))).toBe(0);
     expect(await snapshot()).toEqual(once);
 
-    // Two workers recording the same batch at once (a stalled job re-run): still once each.
+    // Two workers recording the same batch at once: one records it whole, the other nothing.
     const other = testRedis(MACHINE_REDIS_URL);
+    const fresh = outcomes.map((o) => ({ ...o, id: `${o.id}-again` }));
     try {
-      const fresh = outcomes.map((o) => ({ ...o, id: `${o.id}-again` }));
-      const added = await Promise.all([ledger.record(fresh), new ResultLedger(other, keys).record(fresh)]);
-      expect(added[0] + added[1]).toBe(fresh.length);
+      const added = await Promise.all([ledger.record(9, fresh), new ResultLedger(other, keys).record(9, fresh)]);
+      expect([...added].sort((a, b) => a - b)).toEqual([0, fresh.length]);
     } finally {
       other.disconnect();
     }
@@ -232,9 +302,25 @@ describe('distributed study on the machine Redis', () => {
     expect(entries.length).toBe(2 * outcomes.length);
     expect(new Set(entries.map((e) => e.outcome.id)).size).toBe(entries.length);
     // The stream holds the outcomes as recorded (NaN block influence of layer 1 included).
-    expect(entries.slice(0, outcomes.length).map((e) => e.outcome).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
-      [...outcomes].sort((a, b) => a.id.localeCompare(b.id)),
-    );
+    expect(entries.slice(0, outcomes.length).map((e) => e.outcome)).toEqual(outcomes);
+    expect(entries.slice(outcomes.length).map((e) => e.outcome)).toEqual(fresh);
+    // The guard: bits 0 and 9, two bytes of bitmap.
+    expect(await redis.strlen(keys.recordedBatches)).toBe(2);
+    expect(await redis.bitcount(keys.recordedBatches)).toBe(2);
+    expect(await ledger.isRecorded(9)).toBe(true);
+    expect(await ledger.isRecorded(1)).toBe(false);
+
+    // The producer's unreadable lines, guarded by their place among the corpus's unreadable lines:
+    // a restarted producer meeting them again records nothing, and the batch guard is untouched.
+    const unreadable = [0, 1].map((i) => failedSentence({ id: `bad${i}`, domain: 'news', text: '', source: 'news.txt', line: 200 + i }, 'invalid UTF-8', 0));
+    expect(await ledger.recordUnreadable(0, unreadable[0])).toBe(1);
+    expect(await ledger.recordUnreadable(1, unreadable[1])).toBe(1);
+    expect(await ledger.recordUnreadable(0, unreadable[0])).toBe(0);
+    expect(await ledger.recordUnreadable(1, unreadable[1])).toBe(0);
+    expect(await redis.hget(keys.counts, 'failed')).toBe('4');
+    expect(await redis.xlen(keys.results)).toBe(2 * outcomes.length + 2);
+    expect(await redis.bitcount(keys.recordedBatches)).toBe(2);
+    expect(await redis.bitcount(keys.recordedUnreadable)).toBe(2);
   });
 
   it('records the sentences of a job BullMQ fails for good: after its last attempt, or at once when unrecoverable', async () => {
@@ -292,6 +378,10 @@ describe('distributed study on the machine Redis', () => {
     for (const id of ['poison-0', 'poison-1']) {
       expect(byId.get(id)).toMatchObject({ kind: 'failed', attempts: 1, reason: expect.stringContaining('stalled more than allowable limit') });
     }
+    // Both batches are recorded (bits 0 and 1): a late re-run of either would change nothing.
+    expect(await redis.bitcount(keys.recordedBatches)).toBe(2);
+    expect(await ledger.record(0, batch('flaky', 3).map((s) => failedSentence(s, 'late', 4)))).toBe(0);
+    expect(await redis.hget(keys.counts, 'failed')).toBe('5');
   });
 
   it('a completed batch queued again under a new job id changes no count and no statistic', async () => {

@@ -34,7 +34,7 @@ describe('a worker of another study (wrong study file, same queue)', () => {
     const connection = redisConnection(MACHINE_REDIS_URL);
     const worker = new Worker<AnalyseBatchData, AnalyseBatchResult>(
       queueName,
-      analyseBatchProcessor(model, settings, ledger, 'b'.repeat(64), (job) => foreign.push(String(job.id))),
+      analyseBatchProcessor(model, settings, ledger, { studyHash: 'b'.repeat(64), onForeignJob: (job) => foreign.push(String(job.id)) }),
       { connection },
     );
     for (let i = 0; i < 100 && foreign.length === 0; i++) await sleep(100);
@@ -50,6 +50,7 @@ describe('a worker of another study (wrong study file, same queue)', () => {
     const counts = await readDistributedCounts(redis, keys);
     expect(counts.recordedProcessed + counts.recordedFailed).toBe(0);
     expect(await redis.exists(keys.results)).toBe(0);
+    expect(await redis.exists(keys.recordedBatches)).toBe(0);
     await queue.close();
   });
 });

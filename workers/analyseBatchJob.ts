@@ -6,12 +6,13 @@ export const ANALYSE_BATCH = 'analyse-batch';
 export interface AnalyseBatchData {
   /** Study hash, so a worker started on another study's file refuses the job instead of mixing numbers. */
   readonly studyHash: string;
+  /** The producer's batch number (0, 1, ...; job id `batch-<n>`): the ledger's idempotency key, kept by a re-queued copy. */
   readonly batch: number;
   readonly sentences: QueuedSentence[];
 }
 
 export interface AnalyseBatchResult {
-  /** Outcomes new to the ledger (fewer than the batch when an earlier run of this job recorded some). */
+  /** Outcomes new to the ledger: the whole batch, or 0 when an earlier run of this batch recorded it. */
   readonly recorded: number;
   readonly processed: number;
   readonly failed: number;

@@ -14,9 +14,6 @@ import { infoNumber, KEY_CATEGORIES, redisCensus, type KeyCategory, type RedisCe
 import { RunSampler, type ProcessSeries, type RunPoint } from './runSampler.ts';
 import { logTail, spawnDonald, stopLiveProcesses, type StudyProcess } from './studyProcesses.ts';
 
-/** aggregateStudy's default segment (pipelines/aggregateStudy.ts); `donald aggregate` has no flag for it. */
-export const AGGREGATOR_SEGMENT = 20_000;
-
 export const SAMPLER_TIMING = { everyMs: 250, censusEveryTicks: 8 };
 const MB = 2 ** 20;
 const WORKERS = 2;
@@ -57,7 +54,10 @@ export async function studySettings(studyFile: string): Promise<RetentionSetting
     keepCompleted: study.jobs.keepCompleted,
     keepFailed: study.jobs.keepFailed,
     lockMs: study.jobs.lockMs,
-    aggregatorSegment: AGGREGATOR_SEGMENT,
+    aggregateSegment: study.jobs.aggregateSegment,
+    maxResultBacklog: study.jobs.maxResultBacklog,
+    concurrency: study.concurrency,
+    workers: WORKERS,
     modelBatchSize: study.modelOptions.batchSize,
     intraOpThreads: study.modelOptions.intraOpThreads,
   };
@@ -115,7 +115,7 @@ function redisFigures(sampler: RunSampler, startMB: number, endInfo: string, ser
     usedMemoryEndMB: infoNumber(endInfo, 'used_memory') / MB,
     serverPeakRssMB,
     maxResultStream: max((p) => p.resultStream),
-    maxRecordedSet: max((p) => p.recordedSet),
+    maxRecordedGuardBytes: max((p) => p.recordedGuardBytes),
     maxCompletedJobs: max((p) => p.completedJobs),
     maxUnfinishedJobs: max((p) => p.unfinishedJobs),
     censusAtPeak: atPeak,
@@ -200,7 +200,7 @@ export async function runDistributed(input: DistributedRunInput): Promise<{ run:
     }
     const loadAverageAtEnd = oneMinuteLoad();
     const serverPeakRssMB = readProc(redisServer.pid)?.hwmMB ?? 0;
-    const finalCensus = await redisCensus(client, queue, (performance.now() - startedAt) / 1000, true);
+    const finalCensus = await redisCensus(client, queue, (performance.now() - startedAt) / 1000);
     const endInfo = await client.info('memory');
 
     const output = await checkOutputs(path.join(input.dir, 'out'), input.corpus.expected);

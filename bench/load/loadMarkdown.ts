@@ -85,7 +85,7 @@ function processTable(results: LoadResults): string[] {
 
 function redisTable(runs: readonly LoadRun[]): string[] {
   return [
-    row(['sentences', 'used_memory empty MB', 'used_memory peak MB (INFO)', 'sampled peak MB', 'at end MB', 'redis-server peak RSS MB', 'max result stream entries', 'max recorded ids', 'max completed jobs kept', 'max unfinished jobs', 'keys at end']),
+    row(['sentences', 'used_memory empty MB', 'used_memory peak MB (INFO)', 'sampled peak MB', 'at end MB', 'redis-server peak RSS MB', 'max result stream entries', 'recorded guard B (bitmap)', 'max completed jobs kept', 'max unfinished jobs', 'keys at end']),
     row(Array(11).fill('---')),
     ...runs.map((r) =>
       row([
@@ -96,7 +96,7 @@ function redisTable(runs: readonly LoadRun[]): string[] {
         r.redis.usedMemoryEndMB.toFixed(2),
         f1(r.redis.serverPeakRssMB),
         r.redis.maxResultStream,
-        r.redis.maxRecordedSet,
+        r.redis.maxRecordedGuardBytes,
         r.redis.maxCompletedJobs,
         r.redis.maxUnfinishedJobs,
         r.redis.finalCensus.keys,
@@ -136,7 +136,7 @@ function largestKeys(run: LoadRun): string[] {
 function peakCensus(run: LoadRun): string[] {
   const c = run.redis.censusAtPeak;
   const lines = [
-    `Census nearest the peak (${f1(c.seconds)} s into the run, used_memory ${mb(c.usedMemoryBytes)} MB, ${c.keys} keys summing to ${mb(c.keyBytes)} MB; result stream ${c.resultStreamLength} entries, recorded set ${c.recordedSetLength} ids):`,
+    `Census nearest the peak (${f1(c.seconds)} s into the run, used_memory ${mb(c.usedMemoryBytes)} MB, ${c.keys} keys summing to ${mb(c.keyBytes)} MB; result stream ${c.resultStreamLength} entries, recorded guard ${c.recordedGuardBytes} B):`,
     '',
     row(['key', 'type', 'elements', 'MEMORY USAGE MB']),
     row(Array(4).fill('---')),
@@ -161,7 +161,7 @@ export function loadMarkdown(results: LoadResults): string {
     '',
     `The machine is shared with other work (other helpers' test runs); ${contended ? `**the load average was ${m.loadAverageAtStart} when the bench began, so rates are low and noisy**` : 'the load average column of each run shows how busy it was'}. Memory figures do not depend on the load.`,
     '',
-    `Each size runs on its own fresh \`redis-server\` (free loopback port, own temp dir, no persistence): 1 producer, 2 workers and 1 aggregator, all started at once as \`node bin/donald.js produce|work|aggregate <study>\` child processes. Model ${results.model} (random weights, the smallest fixture). Study settings are the documented defaults except \`modelOptions.intraOpThreads: 1\` (two workers on two cores): jobs.batchSize ${s.jobBatchSize}, maxQueued ${s.maxQueued}, keepCompleted ${s.keepCompleted}, keepFailed ${s.keepFailed}, lockMs ${s.lockMs}; modelOptions.batchSize ${s.modelBatchSize}; the aggregator checkpoints (and trims the result stream) every ${s.aggregatorSegment} outcomes. The corpus is one .jsonl of synthetic sentences (bench/syntheticCorpus.ts) with, at fixed intervals, repeated texts and ids (duplicates), blank texts (empty), 200-word sentences (fail in the worker) and unreadable lines (fail at the producer); the expected counts are tallied while writing it.`,
+    `Each size runs on its own fresh \`redis-server\` (free loopback port, own temp dir, no persistence): 1 producer, 2 workers and 1 aggregator, all started at once as \`node bin/donald.js produce|work|aggregate <study>\` child processes. Model ${results.model} (random weights, the smallest fixture). Study settings are the documented defaults except \`modelOptions.intraOpThreads: 1\` (two workers on two cores): jobs.batchSize ${s.jobBatchSize}, maxQueued ${s.maxQueued}, keepCompleted ${s.keepCompleted}, keepFailed ${s.keepFailed}, lockMs ${s.lockMs}; modelOptions.batchSize ${s.modelBatchSize}; jobs.maxResultBacklog ${s.maxResultBacklog} (workers wait while the result stream holds more), jobs.aggregateSegment ${s.aggregateSegment} (the aggregator checkpoints, and trims the result stream, every that many outcomes). The corpus is one .jsonl of synthetic sentences (bench/syntheticCorpus.ts) with, at fixed intervals, repeated texts and ids (duplicates), blank texts (empty), 200-word sentences (fail in the worker) and unreadable lines (fail at the producer); the expected counts are tallied while writing it.`,
     '',
     `Every ${results.sampleEveryMs} ms the bench reads each process's VmRSS/VmHWM from /proc, Redis \`INFO memory\`, the ledger's progress and the queue's size; every ${results.censusEverySeconds} s it takes a key census (MEMORY USAGE of every key). Peak RSS is getrusage's maxRSS at exit (a preload, bench/load/exitReport.mjs), which catches what a 250 ms sample can miss. Outputs are read back with hyparquet: sentences.parquet rows and distinct ids, failures.jsonl lines, manifest counts.`,
     '',
@@ -175,7 +175,7 @@ export function loadMarkdown(results: LoadResults): string {
     '',
     '## Peak memory per process',
     '',
-    `Each size runs twice. First with GC left to V8: the peaks an operator would see (getrusage maxRSS), the timings, Redis and the counts. Then again with a full GC forced every ${results.forcedGcRuns[0]?.forcedGcEveryMs ?? '-'} ms inside each study process (--expose-gc; the preload reads memory right after each): the "live" peaks, and the settled readings whose trend over the second half of the ${large.size} run (against the ledger's real progress) is judged as bench/memoryVerdict.ts judges the embedded study: live heap at most 0.05 MB per 1k sentences, settled-RSS high-water of the second half at most 16 MB above the first half's. FLAT: peak ratio at most 1.25, live ratio at most 1.25 and the trend flat. PEAK ONLY: live memory flat, but the V8-paced peak rose past 1.25 (garbage not yet collected, whose ceiling V8's heap sizing sets, not the corpus). GROWS: live memory grows. "Live peak while outcomes arrive" leaves out the aggregator's closing work (joining the sentence segments into sentences.parquet, one ${results.settings.aggregatorSegment}-row segment in memory at a time, and opening the model for the manifest). Settled and "live" columns come from the forced-GC runs. For the producer, which runs ahead of the ledger by up to maxQueued jobs, the x axis lags by that much. redis-server's RSS is its data: see the Redis section.`,
+    `Each size runs twice. First with GC left to V8: the peaks an operator would see (getrusage maxRSS), the timings, Redis and the counts. Then again with a full GC forced every ${results.forcedGcRuns[0]?.forcedGcEveryMs ?? '-'} ms inside each study process (--expose-gc; the preload reads memory right after each): the "live" peaks, and the settled readings whose trend over the second half of the ${large.size} run (against the ledger's real progress) is judged as bench/memoryVerdict.ts judges the embedded study: live heap at most 0.05 MB per 1k sentences, settled-RSS high-water of the second half at most 16 MB above the first half's. FLAT: peak ratio at most 1.25, live ratio at most 1.25 and the trend flat. PEAK ONLY: live memory flat, but the V8-paced peak rose past 1.25 (garbage not yet collected, whose ceiling V8's heap sizing sets, not the corpus). GROWS: live memory grows. "Live peak while outcomes arrive" leaves out the aggregator's closing work (joining the sentence segments into sentences.parquet, one ${results.settings.aggregateSegment}-row segment in memory at a time, and opening the model for the manifest). Settled and "live" columns come from the forced-GC runs. For the producer, which runs ahead of the ledger by up to maxQueued jobs, the x axis lags by that much. redis-server's RSS is its data: see the Redis section.`,
     '',
     ...processTable(results),
     '',
@@ -185,7 +185,7 @@ export function loadMarkdown(results: LoadResults): string {
     '',
     ...redisTable(results.runs),
     '',
-    `What the study's keys held, summed by category (MEMORY USAGE counting every element, except the recorded-id set during the run, which Redis samples; "peak" is the largest of any census, every 2 s):`,
+    `What the study's keys held, summed by category (MEMORY USAGE counting every element; "peak" is the largest of any census, every 2 s):`,
     '',
     ...categoryTable(results),
     '',

@@ -13,8 +13,13 @@ export interface RetentionSettings {
   readonly keepCompleted: number;
   readonly keepFailed: number;
   readonly lockMs: number;
-  /** Outcomes the aggregator folds between checkpoints; the result stream is trimmed only then. */
-  readonly aggregatorSegment: number;
+  /** jobs.aggregateSegment: outcomes the aggregator folds between checkpoints; the result stream is trimmed then. */
+  readonly aggregateSegment: number;
+  /** jobs.maxResultBacklog: workers wait while the result stream holds more than this. */
+  readonly maxResultBacklog: number;
+  /** Worker processes x concurrency x jobs.batchSize outcomes may pass the workers' gate at once. */
+  readonly concurrency: number;
+  readonly workers: number;
   readonly modelBatchSize: number;
   readonly intraOpThreads: number | null;
 }
@@ -48,7 +53,8 @@ export interface RedisFigures {
   /** VmHWM of the redis-server process. */
   readonly serverPeakRssMB: number;
   readonly maxResultStream: number;
-  readonly maxRecordedSet: number;
+  /** Largest recorded-batches bitmap seen, in bytes. */
+  readonly maxRecordedGuardBytes: number;
   readonly maxCompletedJobs: number;
   readonly maxUnfinishedJobs: number;
   /** The census (every key's MEMORY USAGE, sampled) taken nearest the used_memory peak. */

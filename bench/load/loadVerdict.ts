@@ -58,9 +58,9 @@ export interface RedisVerdict {
   readonly largePeakMB: number;
   readonly ratio: number;
   readonly categories: CategoryVerdict[];
-  /** Bytes per sentence of the recorded-id set (exact census at the end of the largest run). */
+  /** Bytes per corpus sentence of the recorded guard (exact census at the end of the largest run). */
   readonly recordedBytesPerSentence: number;
-  /** What the bounded categories could reach at their caps: jobs at keepCompleted + maxQueued, the stream at its largest seen. */
+  /** What the bounded categories could reach at their caps: jobs at keepCompleted + maxQueued, the stream at maxResultBacklog plus the gate's overshoot. */
   readonly boundedCeilingMB: number;
   readonly bounded: boolean;
   readonly text: string;
@@ -80,10 +80,10 @@ const MB = 2 ** 20;
 
 function boundOf(category: KeyCategory, s: RetentionSettings): string {
   switch (category) {
-    case 'recorded-id set':
-      return 'none: every sentence id stays until `produce --fresh`';
+    case 'recorded guard':
+      return `one bit per batch of jobs.batchSize ${s.jobBatchSize} (~${((1e6 / s.jobBatchSize / 8) / 1024).toFixed(1)} KB per million sentences), until \`produce --fresh\``;
     case 'result stream':
-      return `aggregator segment (${s.aggregatorSegment} outcomes, not a study setting) plus the aggregator's lag: trimmed only at each checkpoint, so unbounded while no aggregator runs`;
+      return `jobs.maxResultBacklog (${s.maxResultBacklog} outcomes) + what passes the workers' gate at once (${s.workers} workers x concurrency ${s.concurrency} x ${s.jobBatchSize}); trimmed at each aggregator checkpoint (jobs.aggregateSegment ${s.aggregateSegment})`;
     case 'counts hash':
       return 'fixed fields';
     case 'job hashes':
@@ -102,11 +102,11 @@ function boundOf(category: KeyCategory, s: RetentionSettings): string {
 /** Did the largest run fill the category's cap? Proportional growth below a cap is just filling it. */
 function capReached(category: KeyCategory, run: LoadRun, s: RetentionSettings): boolean | null {
   switch (category) {
-    case 'recorded-id set':
+    case 'recorded guard':
     case 'other':
       return null;
     case 'result stream':
-      return run.redis.maxResultStream >= s.aggregatorSegment;
+      return run.redis.maxResultStream >= s.aggregateSegment;
     case 'job hashes':
     case 'BullMQ queue structures':
       return run.redis.maxCompletedJobs >= s.keepCompleted;
@@ -200,7 +200,7 @@ function redisVerdict(small: LoadRun, large: LoadRun, settings: RetentionSetting
   }).filter((c) => c.largePeakMB > 0 || c.smallPeakMB > 0);
 
   const final = large.redis.finalCensus;
-  const recordedBytesPerSentence = final.recordedSetLength > 0 ? final.byCategory['recorded-id set'].bytes / final.recordedSetLength : 0;
+  const recordedBytesPerSentence = final.byCategory['recorded guard'].bytes / large.size;
   // Bytes per item, times what the settings allow: a job as kept after completion (exact, at the
   // end), an outcome as it waits in the stream (the census nearest the peak).
   const peak = large.redis.censusAtPeak;
@@ -211,22 +211,22 @@ function redisVerdict(small: LoadRun, large: LoadRun, settings: RetentionSetting
     (sum, c) => sum + Math.max(large.redis.categoryPeakBytes[c], final.byCategory[c].bytes),
     0,
   );
-  const boundedCeilingMB = (bytesPerJob * (settings.keepCompleted + settings.maxQueued) + bytesPerOutcome * Math.max(large.redis.maxResultStream, settings.aggregatorSegment) + others) / MB;
+  const streamCap = settings.maxResultBacklog + settings.workers * settings.concurrency * settings.jobBatchSize;
+  const boundedCeilingMB = (bytesPerJob * (settings.keepCompleted + settings.maxQueued) + bytesPerOutcome * streamCap + others) / MB;
 
   const growing = categories.filter((c) => c.unbounded);
   const filling = categories.filter((c) => c.proportional && c.capReached === false);
   const bounded = growing.length === 0;
   const ratio = large.redis.usedMemoryPeakMB / small.redis.usedMemoryPeakMB;
-  const perMillion = (recordedBytesPerSentence * 1e6) / MB;
   const parts = [
     `used_memory peak ${small.redis.usedMemoryPeakMB.toFixed(1)} MB at ${small.size}, ${large.redis.usedMemoryPeakMB.toFixed(1)} MB at ${large.size} (x${ratio.toFixed(2)})`,
-    `bounded parts could reach ~${boundedCeilingMB.toFixed(0)} MB at their caps (${bytesPerJob.toFixed(0)} B per kept job x ${settings.keepCompleted + settings.maxQueued} jobs, ${bytesPerOutcome.toFixed(0)} B per unaggregated outcome x ${Math.max(large.redis.maxResultStream, settings.aggregatorSegment)})`,
+    `bounded parts could reach ~${boundedCeilingMB.toFixed(0)} MB at their caps (${bytesPerJob.toFixed(0)} B per kept job x ${settings.keepCompleted + settings.maxQueued} jobs, ${bytesPerOutcome.toFixed(0)} B per unaggregated outcome x ${streamCap})`,
+    `recorded guard ${final.recordedGuardBytes} B of bitmap (MEMORY USAGE ${final.byCategory['recorded guard'].bytes} B, mostly key overhead) at ${large.size} sentences: one bit per batch, ~${(1e6 / settings.jobBatchSize / 8 / 1024).toFixed(1)} KB per million sentences`,
   ];
   if (filling.length > 0) parts.push(`still filling towards their caps at ${large.size}: ${filling.map((c) => c.category).join(', ')}`);
   const text = bounded
     ? `BOUNDED by retention settings: ${parts.join('; ')}`
     : `GROWS with the corpus: ${growing.map((c) => `${c.category} (${c.smallEndMB.toFixed(2)} MB left at ${small.size}, ${c.largeEndMB.toFixed(2)} MB at ${large.size}; bound: ${c.bound})`).join(', ')}` +
-      (growing.some((c) => c.category === 'recorded-id set') ? ` — ${recordedBytesPerSentence.toFixed(0)} B per sentence, ~${perMillion.toFixed(0)} MB per million sentences` : '') +
       `; everything else is held by its setting: ${parts.join('; ')}`;
   return { smallPeakMB: small.redis.usedMemoryPeakMB, largePeakMB: large.redis.usedMemoryPeakMB, ratio, categories, recordedBytesPerSentence, boundedCeilingMB, bounded, text };
 }

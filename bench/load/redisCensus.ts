@@ -3,7 +3,7 @@ import { studyKeys } from '../../src/transport/studyKeys.ts';
 
 /** What a Redis key of a distributed study is for; the census sums memory by these. */
 export const KEY_CATEGORIES = [
-  'recorded-id set',
+  'recorded guard',
   'result stream',
   'counts hash',
   'job hashes',
@@ -17,7 +17,7 @@ export type KeyCategory = (typeof KEY_CATEGORIES)[number];
 
 export function keyCategory(key: string, queue: string): KeyCategory {
   const keys = studyKeys(queue);
-  if (key === keys.recorded) return 'recorded-id set';
+  if (key === keys.recordedBatches || key === keys.recordedUnreadable) return 'recorded guard';
   if (key === keys.results) return 'result stream';
   if (key === keys.counts) return 'counts hash';
   const prefix = `bull:${queue}:`;
@@ -39,7 +39,7 @@ export interface KeyUsage {
   readonly key: string;
   readonly bytes: number;
   readonly type: string;
-  /** Members/entries/fields of the key (SCARD, XLEN, HLEN, ZCARD, LLEN). */
+  /** Members/entries/fields of the key (SCARD, XLEN, HLEN, ZCARD, LLEN), or bytes of a string (STRLEN). */
   readonly length: number;
 }
 
@@ -50,15 +50,16 @@ export interface RedisCensus {
   /** Sum of MEMORY USAGE over every key. */
   readonly keyBytes: number;
   readonly byCategory: Record<KeyCategory, CategoryUsage>;
-  /** Entries in the result stream and ids in the recorded set, for bytes per item. */
+  /** Entries in the result stream, for bytes per item. */
   readonly resultStreamLength: number;
-  readonly recordedSetLength: number;
+  /** Bytes of the recorded guard's bitmaps (STRLEN: one bit per batch, one per unreadable line). */
+  readonly recordedGuardBytes: number;
   /** Entries in BullMQ's events stream (capped by BullMQ at ~10,000). */
   readonly eventsStreamLength: number;
   readonly largest: KeyUsage[];
 }
 
-const LENGTH_COMMAND: Record<string, string | undefined> = { set: 'scard', stream: 'xlen', hash: 'hlen', zset: 'zcard', list: 'llen' };
+const LENGTH_COMMAND: Record<string, string | undefined> = { set: 'scard', stream: 'xlen', hash: 'hlen', zset: 'zcard', list: 'llen', string: 'strlen' };
 
 async function allKeys(redis: Redis): Promise<string[]> {
   const keys: string[] = [];
@@ -72,18 +73,16 @@ async function allKeys(redis: Redis): Promise<string[]> {
 }
 
 /**
- * MEMORY USAGE of every key, summed by category, counting every element (SAMPLES 0). Redis's
+ * MEMORY USAGE of every key, summed by category, counting every element (SAMPLES 0): Redis's
  * default (5 sampled elements) overstates a job hash about twofold (one large `data` field among
- * ten small ones), so only the recorded-id set, whose members are alike and which is the one key
- * large enough for a full count to stall Redis, is sampled during the run (`exact` false).
+ * ten small ones). No key is large enough for a full count to stall Redis: the recorded guard is
+ * a bitmap, the result stream is capped by jobs.maxResultBacklog.
  */
-export async function redisCensus(redis: Redis, queue: string, seconds: number, exact: boolean, largestCount = 10): Promise<RedisCensus> {
+export async function redisCensus(redis: Redis, queue: string, seconds: number, largestCount = 10): Promise<RedisCensus> {
   const keys = await allKeys(redis);
-  const recorded = studyKeys(queue).recorded;
   const usage = redis.pipeline();
   for (const key of keys) {
-    if (!exact && key === recorded) usage.memory('USAGE', key);
-    else usage.memory('USAGE', key, 'SAMPLES', 0);
+    usage.memory('USAGE', key, 'SAMPLES', 0);
     usage.type(key);
   }
   usage.info('memory');
@@ -112,7 +111,8 @@ export async function redisCensus(redis: Redis, queue: string, seconds: number, 
   }
   const study = studyKeys(queue);
   lengths.xlen(study.results);
-  lengths.scard(study.recorded);
+  lengths.strlen(study.recordedBatches);
+  lengths.strlen(study.recordedUnreadable);
   lengths.xlen(`bull:${queue}:events`);
   const lengthReplies = (await lengths.exec()) ?? [];
   return {
@@ -122,8 +122,8 @@ export async function redisCensus(redis: Redis, queue: string, seconds: number, 
     keyBytes,
     byCategory,
     resultStreamLength: Number(lengthReplies[top.length]?.[1] ?? 0),
-    recordedSetLength: Number(lengthReplies[top.length + 1]?.[1] ?? 0),
-    eventsStreamLength: Number(lengthReplies[top.length + 2]?.[1] ?? 0),
+    recordedGuardBytes: Number(lengthReplies[top.length + 1]?.[1] ?? 0) + Number(lengthReplies[top.length + 2]?.[1] ?? 0),
+    eventsStreamLength: Number(lengthReplies[top.length + 3]?.[1] ?? 0),
     largest: top.map((k, i) => ({ ...k, length: Number(lengthReplies[i]?.[1] ?? 0) })),
   };
 }

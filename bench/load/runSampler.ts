@@ -35,7 +35,8 @@ export interface RunPoint {
   readonly recorded: number;
   readonly usedMemoryMB: number;
   readonly resultStream: number;
-  readonly recordedSet: number;
+  /** Bytes of the recorded-batches bitmap (one bit per batch). */
+  readonly recordedGuardBytes: number;
   readonly completedJobs: number;
   /** Waiting, active, delayed and prioritized jobs: what jobs.maxQueued bounds. */
   readonly unfinishedJobs: number;
@@ -91,7 +92,7 @@ export class RunSampler {
     for (let tick = 0; this.running; tick++) {
       const began = performance.now();
       await this.tick();
-      if (tick % this.timing.censusEveryTicks === 0) this.censuses.push(await redisCensus(this.redis, this.queue, this.seconds(), false));
+      if (tick % this.timing.censusEveryTicks === 0) this.censuses.push(await redisCensus(this.redis, this.queue, this.seconds()));
       await sleep(Math.max(0, this.timing.everyMs - (performance.now() - began)));
     }
   }
@@ -105,7 +106,7 @@ export class RunSampler {
         .info('memory')
         .hgetall(keys.counts)
         .xlen(keys.results)
-        .scard(keys.recorded)
+        .strlen(keys.recordedBatches)
         .zcard(bull('completed'))
         .llen(bull('wait'))
         .llen(bull('active'))
@@ -124,7 +125,7 @@ export class RunSampler {
       recorded,
       usedMemoryMB: infoNumber(String(value(0) ?? ''), 'used_memory') / MB,
       resultStream: Number(value(2) ?? 0),
-      recordedSet: Number(value(3) ?? 0),
+      recordedGuardBytes: Number(value(3) ?? 0),
       completedJobs: Number(value(4) ?? 0),
       unfinishedJobs: [5, 6, 7, 8].reduce((sum, i) => sum + Number(value(i) ?? 0), 0),
     });

@@ -62,6 +62,23 @@ const jobs = z.strictObject({
   maxQueued: count.default(200),
   /** How long a worker holds a job before others may take it over (BullMQ lockDuration); a crashed worker's batch waits about this long. */
   lockMs: count.default(30_000),
+  /** Workers wait before a new batch while the results stream holds more outcomes than this (not yet aggregated and trimmed). */
+  maxResultBacklog: count.default(50_000),
+  /** The aggregator checkpoints, then trims the results stream, every this many outcomes. */
+  aggregateSegment: count.default(20_000),
+}).check((ctx) => {
+  const { aggregateSegment, maxResultBacklog } = ctx.value;
+  // Workers wait for a trim once the stream passes maxResultBacklog; the aggregator trims only at
+  // a checkpoint. A segment larger than the backlog would leave workers waiting on a checkpoint
+  // that needs their outcomes first.
+  if (aggregateSegment > maxResultBacklog) {
+    ctx.issues.push({
+      code: 'custom',
+      input: aggregateSegment,
+      path: ['aggregateSegment'],
+      message: `expected at most jobs.maxResultBacklog (${maxResultBacklog}), got ${aggregateSegment}: workers stop at maxResultBacklog un-aggregated outcomes and the aggregator trims only every aggregateSegment; lower aggregateSegment or raise maxResultBacklog`,
+    });
+  }
 });
 
 export const studySchema = z.strictObject({

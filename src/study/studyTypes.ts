@@ -33,6 +33,10 @@ export interface StudyJobs {
   readonly maxQueued: number;
   /** BullMQ lock duration of a job, in ms; stalled jobs are looked for every half of it. */
   readonly lockMs: number;
+  /** Workers wait while the results stream holds more outcomes than this, so Redis stays bounded without an aggregator. */
+  readonly maxResultBacklog: number;
+  /** Outcomes per aggregator checkpoint (and results-stream trim); at most maxResultBacklog. */
+  readonly aggregateSegment: number;
 }
 
 /** A study with every default filled and every path absolute. */

@@ -4,18 +4,27 @@ import type { StudyKeys } from './studyKeys.ts';
 
 /*
  * Delivery through BullMQ is at-least-once: a stalled worker's batch runs again elsewhere. The
- * ledger makes recording idempotent: one Lua script adds the sentence id to a set and appends
- * the outcome to the results stream only if the id was new, atomically, so a sentence is
- * counted once however often its job runs.
+ * ledger makes recording idempotent per batch: one Lua script sets the batch's bit in a bitmap
+ * and, only if the bit was clear, appends every outcome of the batch to the results stream and
+ * counts them, atomically. A batch is recorded whole or not at all (its outcomes travel in one
+ * script call), so a re-run, a re-queue under a new job id, or the failure record of a job
+ * BullMQ gave up on changes nothing once the batch is in. The guard costs one bit per batch,
+ * where a set of sentence ids cost ~56 bytes per sentence.
+ *
+ * A sentence id belongs to one batch only: the producer drops repeated ids before batching. Two
+ * batches sharing ids could only come from a bug; their outcomes would then be counted twice, and
+ * the aggregator stops with an error when the ledger holds more outcomes than the producer let
+ * through (see aggregateStudy), rather than publish numbers that count a sentence twice.
  */
 const RECORD_SCRIPT = `
+if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 1 then
+  return 0
+end
 local added = 0
-for i = 1, #ARGV, 3 do
-  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
-    redis.call('XADD', KEYS[2], '*', 'o', ARGV[i + 2])
-    redis.call('HINCRBY', KEYS[3], ARGV[i + 1], 1)
-    added = added + 1
-  end
+for i = 2, #ARGV, 2 do
+  redis.call('XADD', KEYS[2], '*', 'o', ARGV[i + 1])
+  redis.call('HINCRBY', KEYS[3], ARGV[i], 1)
+  added = added + 1
 end
 return added
 `;
@@ -31,12 +40,34 @@ export class ResultLedger {
     private readonly keys: StudyKeys,
   ) {}
 
-  /** Records outcomes not recorded before; returns how many were new. */
-  async record(outcomes: readonly SentenceOutcome[]): Promise<number> {
+  /**
+   * Records the outcomes of batch `batch` (the producer's batch number, fixed across re-runs and
+   * producer restarts) unless that batch was recorded before; returns how many were new: all or none.
+   */
+  async record(batch: number, outcomes: readonly SentenceOutcome[]): Promise<number> {
+    return this.recordUnder(this.keys.recordedBatches, batch, outcomes);
+  }
+
+  /**
+   * Records the failure of the corpus's `ordinal`-th unreadable line (0-based), once: a restarted
+   * producer re-reads the corpus, meets the same unreadable lines in the same order and records
+   * nothing again.
+   */
+  async recordUnreadable(ordinal: number, failure: SentenceOutcome): Promise<number> {
+    return this.recordUnder(this.keys.recordedUnreadable, ordinal, [failure]);
+  }
+
+  /** Whether batch `batch` is recorded. */
+  async isRecorded(batch: number): Promise<boolean> {
+    return (await this.redis.getbit(this.keys.recordedBatches, batch)) === 1;
+  }
+
+  private async recordUnder(guard: string, bit: number, outcomes: readonly SentenceOutcome[]): Promise<number> {
+    if (!Number.isInteger(bit) || bit < 0) throw new Error(`ledger guard bit must be a non-negative integer, got ${bit}`);
     if (outcomes.length === 0) return 0;
-    const args: string[] = [];
-    for (const o of outcomes) args.push(o.id, o.kind, JSON.stringify(o));
-    const added = await this.redis.eval(RECORD_SCRIPT, 3, this.keys.recorded, this.keys.results, this.keys.counts, ...args);
+    const args: string[] = [String(bit)];
+    for (const o of outcomes) args.push(o.kind, JSON.stringify(o));
+    const added = await this.redis.eval(RECORD_SCRIPT, 3, guard, this.keys.results, this.keys.counts, ...args);
     return Number(added);
   }
 
@@ -45,6 +76,11 @@ export class ResultLedger {
     const start = after === '0' ? '-' : `(${after}`;
     const entries = await this.redis.xrange(this.keys.results, start, '+', 'COUNT', count);
     return entries.map(([streamId, fields]) => ({ streamId, outcome: parseOutcome(fields[1]) }));
+  }
+
+  /** Entries still in the stream: recorded, and not yet trimmed by an aggregator checkpoint. */
+  async untrimmed(): Promise<number> {
+    return this.redis.xlen(this.keys.results);
   }
 
   /** Drops consumed entries (up to and including `upTo`) so Redis memory stays bounded. */

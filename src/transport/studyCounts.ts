@@ -28,7 +28,11 @@ export async function readDistributedCounts(redis: Redis, keys: StudyKeys): Prom
   };
 }
 
-/** Every sentence the producer let through has an outcome in the ledger. */
+/**
+ * Every sentence the producer let through has an outcome in the ledger. More than that can only
+ * come from a bug (a sentence in two batches); it counts as done here so workers stop, and the
+ * aggregator refuses to publish it.
+ */
 export function allRecorded(c: DistributedCounts): boolean {
-  return c.produced && c.recordedProcessed + c.recordedFailed === c.intake.queued + c.intake.invalid;
+  return c.produced && c.recordedProcessed + c.recordedFailed >= c.intake.queued + c.intake.invalid;
 }

@@ -2,8 +2,13 @@
 export interface StudyKeys {
   /** BullMQ queue of `analyse-batch` jobs. */
   readonly queue: string;
-  /** Set of sentence ids whose outcome is recorded: the at-least-once guard. */
-  readonly recorded: string;
+  /**
+   * Bitmap with bit n set once batch n's outcomes are recorded: the at-least-once guard, one bit
+   * per batch (a few hundred bytes for a million sentences), not one set member per sentence.
+   */
+  readonly recordedBatches: string;
+  /** Bitmap with bit n set once the corpus's n-th unreadable line is recorded (the producer's failures). */
+  readonly recordedUnreadable: string;
   /** Stream of recorded outcomes, consumed (and trimmed) by the aggregator. */
   readonly results: string;
   /** Hash of the producer's counts (read, duplicate, empty, invalid, queued, produced) and recorded counts. */
@@ -12,7 +17,13 @@ export interface StudyKeys {
 
 export function studyKeys(queue: string): StudyKeys {
   const base = `donald:${queue}`;
-  return { queue, recorded: `${base}:recorded`, results: `${base}:results`, counts: `${base}:counts` };
+  return {
+    queue,
+    recordedBatches: `${base}:recordedBatches`,
+    recordedUnreadable: `${base}:recordedUnreadable`,
+    results: `${base}:results`,
+    counts: `${base}:counts`,
+  };
 }
 
 /** Queue of scheduled study runs (BullMQ job schedulers live on it). */
