@@ -10,8 +10,11 @@ import { buildManifest, closeAccounts, summaryLines } from '../src/pipeline/stud
 import { studyHash } from '../src/study/studyManifest.ts';
 import type { Study } from '../src/study/studyTypes.ts';
 import { redisConnection } from '../src/transport/redisConnection.ts';
+import { warnIfRedisForgets } from '../src/transport/redisDurability.ts';
+import { redisAddress } from '../src/transport/redisReachability.ts';
 import { ResultLedger } from '../src/transport/resultLedger.ts';
 import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
+import { StudyEpochWatch, readStudyEpoch, studyStateLost } from '../src/transport/studyEpoch.ts';
 import { studyKeys, type StudyKeys } from '../src/transport/studyKeys.ts';
 import type { Redis } from 'ioredis';
 import { UserError } from '../src/userError.ts';
@@ -24,6 +27,8 @@ export const AGGREGATE_STATE_FILE = '.aggregate-state.json';
 interface AggregateCheckpoint {
   readonly studyHash: string;
   readonly startedAt: string;
+  /** The study run (studyEpoch.ts) whose outcomes are folded in; absent in checkpoints of older versions. */
+  readonly epoch?: string;
   /** Last ledger stream entry folded into `aggregator`. */
   readonly lastStreamId: string;
   readonly aggregator: AggregatorState;
@@ -50,8 +55,15 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
   const hash = studyHash(study);
   const statePath = path.join(study.output, AGGREGATE_STATE_FILE);
   const segmentSize = options.segmentSize ?? study.jobs.aggregateSegment;
+  const address = redisAddress(study.redis.url);
   try {
     const checkpoint = await readCheckpoint(statePath, hash);
+    // The run the checkpoint folded must still be in Redis: else the outcomes recorded since it
+    // (and the guard bits) are gone, and resuming would miss them or fold a second copy.
+    const current = await readStudyEpoch(redis, keys);
+    if (checkpoint?.epoch !== undefined && current?.id !== checkpoint.epoch) throw studyStateLost(address, study.file);
+    // Before any producer there is no run yet: the aggregator waits for one, as it waits for outcomes.
+    const watch = new StudyEpochWatch(redis, keys, { address, studyFile: study.file }, current);
     if (checkpoint === undefined) await refuseIfAlreadyAggregated(study, redis, keys);
     const startedAt = checkpoint ? new Date(checkpoint.startedAt) : new Date();
     let lastStreamId = checkpoint?.lastStreamId ?? '0';
@@ -59,12 +71,13 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
     // where they would count against jobs.maxResultBacklog for a whole segment: trim them now.
     if (lastStreamId !== '0') await ledger.trimThrough(lastStreamId);
     const aggregator = await StudyAggregator.open(study.output, { fields: study.fields }, checkpoint?.aggregator);
+    await warnIfRedisForgets(redis, address);
     const progress = options.progress === false ? undefined : new ProgressReporter(`${study.name} (aggregating)`, null);
     let inSegment = 0;
 
     const saveCheckpoint = async (): Promise<void> => {
       const state = await aggregator.endSegment();
-      const next: AggregateCheckpoint = { studyHash: hash, startedAt: startedAt.toISOString(), lastStreamId, aggregator: state };
+      const next: AggregateCheckpoint = { studyHash: hash, startedAt: startedAt.toISOString(), epoch: watch.run?.id, lastStreamId, aggregator: state };
       await writeFileAtomic(statePath, JSON.stringify(next));
       // Trim only after the checkpoint is on disk: a crash in between re-reads nothing twice (lastStreamId).
       if (lastStreamId !== '0') await ledger.trimThrough(lastStreamId);
@@ -72,6 +85,9 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
     };
 
     for (;;) {
+      // Throws (exit 3) once Redis lost this study's run; checked before each read, so every
+      // outcome folded was read while the run was there.
+      await watch.check();
       const entries = await ledger.readAfter(lastStreamId, 500);
       if (entries.length > 0) {
         await aggregator.fold(entries.map((e) => e.outcome));
@@ -104,6 +120,8 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
             `some sentence was recorded twice; the numbers cannot be trusted, run \`donald produce ${study.file} --fresh\` and the study again`,
         );
       }
+      // The counts just read are this run's, not those of a Redis that lost it meanwhile.
+      await watch.check();
       if (allRecorded(counts) && folded === counts.recordedProcessed + counts.recordedFailed) {
         // Checkpoint the complete state first: a crash while writing the outputs then redoes only that.
         await saveCheckpoint();

@@ -6,9 +6,11 @@ import { analyseBatchQueue } from '../src/transport/studyQueue.ts';
 import { AGGREGATE_STATE_FILE } from './aggregateStudy.ts';
 import path from 'node:path';
 
-/** Forgets a distributed study: its jobs, ledger, counts and the aggregator's checkpoint. */
+/** Forgets a distributed study: its run marker, jobs, ledger, counts and the aggregator's checkpoint. */
 export async function resetStudy(study: Study, redis: Redis): Promise<void> {
   const keys = studyKeys(study.redis.queue);
+  // The marker first: processes of the old run stop (see studyEpoch.ts) instead of recording into the new one.
+  await redis.del(keys.epoch);
   const queue = analyseBatchQueue(study, redis);
   try {
     await queue.obliterate({ force: true });

@@ -4,9 +4,12 @@ import { openModel } from '../src/model/onnxHiddenStateModel.ts';
 import { studyHash } from '../src/study/studyManifest.ts';
 import type { Study } from '../src/study/studyTypes.ts';
 import { redisConnection } from '../src/transport/redisConnection.ts';
+import { warnIfRedisForgets } from '../src/transport/redisDurability.ts';
+import { redisAddress } from '../src/transport/redisReachability.ts';
 import { ResultBacklog } from '../src/transport/resultBacklog.ts';
 import { ResultLedger } from '../src/transport/resultLedger.ts';
 import { allRecorded, readDistributedCounts } from '../src/transport/studyCounts.ts';
+import { StudyEpochWatch } from '../src/transport/studyEpoch.ts';
 import { studyKeys } from '../src/transport/studyKeys.ts';
 import { UserError } from '../src/userError.ts';
 import { analyseBatchProcessor, recordExhaustedJob } from '../workers/analyseBatch.ts';
@@ -39,6 +42,10 @@ export async function workStudy(study: Study, options: WorkOptions = {}): Promis
       `Redis queue "${keys.queue}" holds another study (hash ${queued.slice(0, 12)}, this file ${hash.slice(0, 12)}): start workers with the producer's study file`,
     );
   }
+  const address = redisAddress(study.redis.url);
+  // Before any producer there is no run yet: the worker waits for one, as it waits for jobs.
+  const watch = new StudyEpochWatch(redis, keys, { address, studyFile: study.file });
+  await watch.check();
   const model = await openModel(study.model, studySessionSettings(study));
   const workerConnection = redisConnection(study.redis.url);
   let stopping = false;
@@ -70,13 +77,17 @@ export async function workStudy(study: Study, options: WorkOptions = {}): Promis
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  await warnIfRedisForgets(redis, address);
   log(`${study.name}: worker ready on queue ${keys.queue} (concurrency ${study.concurrency})`);
   try {
     while (!stopping) {
       await sleep(options.pollMs ?? 500);
+      // Throws (exit 3) once Redis lost this study's run: its outcomes are gone, waiting would be for ever.
+      await watch.check();
       if (options.exitWhenDone && allRecorded(await readDistributedCounts(redis, keys))) break;
     }
   } finally {
+    stopping = true;
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await worker.close();

@@ -42,7 +42,8 @@ export function analyseBatchProcessor(
     }
     const outcomes = await analyseSentences(model, job.data.sentences, settings);
     // One call for the whole batch: the ledger records it all or (recorded before) none of it.
-    const recorded = await ledger.record(job.data.batch, outcomes);
+    // Refused (LostStudyEpoch, failing the job) if the run it was queued under is gone from Redis.
+    const recorded = await ledger.record(job.data.batch, outcomes, job.data.epoch);
     const failed = outcomes.filter((o) => o.kind === 'failed').length;
     return { recorded, processed: outcomes.length - failed, failed };
   };
@@ -63,5 +64,6 @@ export async function recordExhaustedJob(job: Job<AnalyseBatchData, AnalyseBatch
   await ledger.record(
     job.data.batch,
     job.data.sentences.map((s) => failedSentence(s, `job failed after ${job.attemptsMade} attempts: ${error.message}`, job.attemptsMade)),
+    job.data.epoch,
   );
 }

@@ -6,6 +6,8 @@ export const ANALYSE_BATCH = 'analyse-batch';
 export interface AnalyseBatchData {
   /** Study hash, so a worker started on another study's file refuses the job instead of mixing numbers. */
   readonly studyHash: string;
+  /** The study run (epoch, see studyEpoch.ts) the producer queued it under: recorded only while that run is in Redis. */
+  readonly epoch?: string;
   /** The producer's batch number (0, 1, ...; job id `batch-<n>`): the ledger's idempotency key, kept by a re-queued copy. */
   readonly batch: number;
   readonly sentences: QueuedSentence[];

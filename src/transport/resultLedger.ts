@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { SentenceOutcome } from '../pipeline/sentenceOutcome.ts';
+import { LostStudyEpoch } from './studyEpoch.ts';
 import type { StudyKeys } from './studyKeys.ts';
 
 /*
@@ -15,13 +16,21 @@ import type { StudyKeys } from './studyKeys.ts';
  * batches sharing ids could only come from a bug; their outcomes would then be counted twice, and
  * the aggregator stops with an error when the ledger holds more outcomes than the producer let
  * through (see aggregateStudy), rather than publish numbers that count a sentence twice.
+ *
+ * An outcome carries the id of the study run (epoch) it was queued under, and the same script
+ * refuses it unless that run is still the one in Redis: after Redis lost the study (a restart
+ * without persistence cleared the guard bits too) or a fresh run replaced it, a batch of the old
+ * run can never be recorded a second time, nor into the new run.
  */
 const RECORD_SCRIPT = `
-if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 1 then
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[4], 'id') ~= ARGV[1] then
+  return -1
+end
+if redis.call('SETBIT', KEYS[1], ARGV[2], 1) == 1 then
   return 0
 end
 local added = 0
-for i = 2, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
   redis.call('XADD', KEYS[2], '*', 'o', ARGV[i + 1])
   redis.call('HINCRBY', KEYS[3], ARGV[i], 1)
   added = added + 1
@@ -43,9 +52,11 @@ export class ResultLedger {
   /**
    * Records the outcomes of batch `batch` (the producer's batch number, fixed across re-runs and
    * producer restarts) unless that batch was recorded before; returns how many were new: all or none.
+   * With `epoch` (the run the batch was queued under), throws LostStudyEpoch unless that run is
+   * still the one in Redis.
    */
-  async record(batch: number, outcomes: readonly SentenceOutcome[]): Promise<number> {
-    return this.recordUnder(this.keys.recordedBatches, batch, outcomes);
+  async record(batch: number, outcomes: readonly SentenceOutcome[], epoch?: string): Promise<number> {
+    return this.recordUnder(this.keys.recordedBatches, batch, outcomes, epoch);
   }
 
   /**
@@ -53,8 +64,8 @@ export class ResultLedger {
    * producer re-reads the corpus, meets the same unreadable lines in the same order and records
    * nothing again.
    */
-  async recordUnreadable(ordinal: number, failure: SentenceOutcome): Promise<number> {
-    return this.recordUnder(this.keys.recordedUnreadable, ordinal, [failure]);
+  async recordUnreadable(ordinal: number, failure: SentenceOutcome, epoch?: string): Promise<number> {
+    return this.recordUnder(this.keys.recordedUnreadable, ordinal, [failure], epoch);
   }
 
   /** Whether batch `batch` is recorded. */
@@ -62,13 +73,14 @@ export class ResultLedger {
     return (await this.redis.getbit(this.keys.recordedBatches, batch)) === 1;
   }
 
-  private async recordUnder(guard: string, bit: number, outcomes: readonly SentenceOutcome[]): Promise<number> {
+  private async recordUnder(guard: string, bit: number, outcomes: readonly SentenceOutcome[], epoch: string | undefined): Promise<number> {
     if (!Number.isInteger(bit) || bit < 0) throw new Error(`ledger guard bit must be a non-negative integer, got ${bit}`);
     if (outcomes.length === 0) return 0;
-    const args: string[] = [String(bit)];
+    const args: string[] = [epoch ?? '', String(bit)];
     for (const o of outcomes) args.push(o.kind, JSON.stringify(o));
-    const added = await this.redis.eval(RECORD_SCRIPT, 3, guard, this.keys.results, this.keys.counts, ...args);
-    return Number(added);
+    const added = Number(await this.redis.eval(RECORD_SCRIPT, 4, guard, this.keys.results, this.keys.counts, this.keys.epoch, ...args));
+    if (added < 0 && epoch !== undefined) throw new LostStudyEpoch(epoch);
+    return added;
   }
 
   /** Up to `count` outcomes after stream id `after` ('0' = from the start), oldest first. */

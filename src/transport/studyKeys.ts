@@ -13,6 +13,11 @@ export interface StudyKeys {
   readonly results: string;
   /** Hash of the producer's counts (read, duplicate, empty, invalid, queued, produced) and recorded counts. */
   readonly counts: string;
+  /**
+   * Hash marking the run of the study Redis holds (id, studyHash, startedAt), written by the
+   * producer when it starts one: gone or replaced means the study's state here was lost (studyEpoch.ts).
+   */
+  readonly epoch: string;
 }
 
 export function studyKeys(queue: string): StudyKeys {
@@ -23,6 +28,7 @@ export function studyKeys(queue: string): StudyKeys {
     recordedUnreadable: `${base}:recordedUnreadable`,
     results: `${base}:results`,
     counts: `${base}:counts`,
+    epoch: `${base}:epoch`,
   };
 }
 
