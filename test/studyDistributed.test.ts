@@ -3,6 +3,7 @@
  * `produce`, `work` and `aggregate` as real child processes must give the embedded run's numbers;
  * the producer must respect jobs.maxQueued; recording a batch twice must change nothing.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -428,5 +429,47 @@ describe('distributed study on the machine Redis', () => {
     await expectSuccess(worker);
     await expectSuccess(spawnDonald(['aggregate', file, '--no-progress'], 'aggregator'));
     await expectSameAsEmbedded(out);
+  });
+  it('a sentence recorded under two batch numbers (only a bug could do it) makes aggregate refuse to publish, naming the cause', async () => {
+    const queue = newQueue('twice');
+    const dir = path.join(tmp, 'twice');
+    await mkdir(dir);
+    const out = path.join(dir, 'out');
+    const file = await writeStudyFile(dir, { name: 'dist-twice', corpus: exampleCorpus(), output: out, queue, jobs: { batchSize: 16, backoffMs: 100 } });
+    const keys = studyKeys(queue);
+
+    await expectSuccess(spawnDonald(['produce', file, '--no-progress']));
+    const worker = spawnDonald(['work', file, '--no-progress'], 'worker'); // runs until SIGTERM
+    await waitFor('every sentence recorded', async () => (allRecorded(await readDistributedCounts(redis, keys)) ? true : undefined), [worker]);
+    const queueConnection = testRedis(MACHINE_REDIS_URL);
+    const bullQueue = new Queue<AnalyseBatchData, AnalyseBatchResult>(queue, { connection: queueConnection });
+    try {
+      const original = await bullQueue.getJob('batch-0');
+      expect(original).toBeDefined();
+      if (original === undefined) return;
+      // The same sentences under a batch number the producer never gave: the batch guard cannot see it.
+      await bullQueue.add('analyse-batch', { ...original.data, batch: 1_000_000 }, { jobId: 'batch-0-renumbered' });
+      const copy = await waitFor(
+        'the renumbered batch to complete',
+        async () => {
+          const job = await bullQueue.getJob('batch-0-renumbered');
+          return job !== undefined && (await job.getState()) === 'completed' ? job : undefined;
+        },
+        [worker],
+      );
+      expect(copy.returnvalue.recorded).toBe(original.data.sentences.length);
+    } finally {
+      await bullQueue.close();
+      queueConnection.disconnect();
+    }
+    if (worker.child.pid !== undefined) process.kill(worker.child.pid, 'SIGTERM');
+    await expectSuccess(worker);
+
+    const aggregator = spawnDonald(['aggregate', file, '--no-progress'], 'aggregator');
+    const exit = await aggregator.exited;
+    expect(exit.code).not.toBe(0);
+    expect(aggregator.stderr()).toMatch(/recorded outcomes for \d+ sentences: some sentence was recorded twice/);
+    expect(aggregator.stderr()).toContain('--fresh');
+    expect(existsSync(path.join(out, 'manifest.json'))).toBe(false);
   });
 });
