@@ -64,7 +64,7 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
     if (checkpoint?.epoch !== undefined && current?.id !== checkpoint.epoch) throw studyStateLost(address, study.file);
     // Before any producer there is no run yet: the aggregator waits for one, as it waits for outcomes.
     const watch = new StudyEpochWatch(redis, keys, { address, studyFile: study.file }, current);
-    if (checkpoint === undefined) await refuseIfAlreadyAggregated(study, redis, keys);
+    if (checkpoint === undefined) await refuseIfAlreadyAggregated(study, redis, keys, ledger);
     const startedAt = checkpoint ? new Date(checkpoint.startedAt) : new Date();
     let lastStreamId = checkpoint?.lastStreamId ?? '0';
     // A crash between writing the checkpoint and trimming leaves folded entries in the stream,
@@ -94,8 +94,8 @@ export async function aggregateStudy(study: Study, options: AggregateOptions): P
         lastStreamId = entries[entries.length - 1].streamId;
         inSegment += entries.length;
         if (inSegment >= segmentSize) await saveCheckpoint();
-        const c = await readDistributedCounts(redis, keys);
         if (progress) {
+          const c = await readDistributedCounts(redis, keys);
           progress.setTotal(c.produced ? c.intake.queued + c.intake.invalid : Math.max(c.intake.queued, 1));
           progress.update(aggregator.counts.processed + aggregator.counts.failed, aggregator.counts.failed);
         }
@@ -162,10 +162,10 @@ async function readCheckpoint(file: string, hash: string): Promise<AggregateChec
  * aggregated before (the ledger is trimmed as it is folded): starting afresh would find nothing
  * to fold and wait forever, so say so instead.
  */
-async function refuseIfAlreadyAggregated(study: Study, redis: Redis, keys: StudyKeys): Promise<void> {
+async function refuseIfAlreadyAggregated(study: Study, redis: Redis, keys: StudyKeys, ledger: ResultLedger): Promise<void> {
   const counts = await readDistributedCounts(redis, keys);
   const recorded = counts.recordedProcessed + counts.recordedFailed;
-  if (allRecorded(counts) && recorded > 0 && (await redis.xlen(keys.results)) === 0) {
+  if (allRecorded(counts) && recorded > 0 && (await ledger.untrimmed()) === 0) {
     throw new UserError(
       `study ${study.name} on queue "${keys.queue}" is already aggregated (${recorded} sentences; see ${path.join(study.output, 'manifest.json')}): ` +
         `to run it again, \`donald produce ${study.file} --fresh\` first`,

@@ -17,6 +17,8 @@ export async function resetStudy(study: Study, redis: Redis): Promise<void> {
   } finally {
     await queue.close();
   }
-  await redis.del(keys.recordedBatches, keys.recordedUnreadable, keys.results, keys.counts);
+  // Every other key of the study (ledger, guards, counts), taken from StudyKeys so none is forgotten.
+  const { queue: _queue, epoch: _epoch, ...stored } = keys;
+  await redis.del(...Object.values(stored));
   await rm(path.join(study.output, AGGREGATE_STATE_FILE), { force: true });
 }

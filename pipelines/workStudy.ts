@@ -70,7 +70,10 @@ export async function workStudy(study: Study, options: WorkOptions = {}): Promis
     log(`job ${job.id} failed (attempt ${job.attemptsMade}): ${err.message}`);
     void recordExhaustedJob(job, err, ledger).catch((e: unknown) => log(`could not record the failure of job ${job.id}: ${String(e)}`));
   });
-  worker.on('error', (err) => log(`worker error: ${err.message}`));
+  worker.on('error', (err: NodeJS.ErrnoException) => {
+    // Connection errors (an errno code) are reported once by redisConnection; others are news.
+    if (err.code === undefined) log(`worker error: ${err.message}`);
+  });
 
   const stop = (): void => {
     stopping = true;

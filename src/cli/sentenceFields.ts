@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { dtiFields } from '../math/dti.ts';
+import { runSentences } from '../compare/sentenceRuns.ts';
 import type { DtiFields } from '../math/dtiTypes.ts';
 import { openModel } from '../model/onnxHiddenStateModel.ts';
-import { tooFewTokens } from '../pipeline/sentenceAnalysis.ts';
 import { randomWeightsNote } from '../pipeline/studyReport.ts';
-import { UserError } from '../userError.ts';
 import { addDtiOptions, readDtiFlags, type DtiFlagValues } from './dtiOptions.ts';
 import { addSessionOptions, readSessionFlags, type SessionFlagValues } from './sessionOptions.ts';
 
-/** Flags of every command that runs one sentence through a model (analyze-text, plot). */
+/** Flags of every command that runs sentences through one model (analyze-text, plot, pair). */
 export interface SentenceFlagValues extends DtiFlagValues, SessionFlagValues {
   readonly model: string;
   readonly dropSpecialTokens?: boolean;
@@ -45,20 +43,14 @@ export async function sentenceFields(sentence: string, flags: SentenceFlagValues
   const { params, includeEmbeddings } = readDtiFlags(flags);
   const model = await openModel(flags.model, readSessionFlags(flags));
   try {
-    const [result] = await model.run([sentence], { dropSpecialTokens: flags.dropSpecialTokens, truncate: flags.truncate });
-    if (!result.ok) throw new UserError(`sentence ${JSON.stringify(sentence.slice(0, 60))}: ${result.reason}`);
-    // The same rule as a study: a one-token matrix would show utilisation 0 in every layer.
-    const short = tooFewTokens(result);
-    if (short !== null) throw new UserError(`sentence ${JSON.stringify(sentence.slice(0, 60))}: ${short}`);
-    const fields = dtiFields(result.hidden, params, { includeEmbeddings });
+    const [run] = await runSentences(model, [sentence], { params, includeEmbeddings, dropSpecialTokens: flags.dropSpecialTokens, truncate: flags.truncate });
     const notes = randomWeightsNote(model.info);
-    if (result.truncated) notes.push(`the sentence was cut to ${result.tokens.length} tokens (--truncate)`);
+    if (run.truncated) notes.push(`the sentence was cut to ${run.tokens.length} tokens (--truncate)`);
     return {
-      fields,
-      // Layers are numbered 1..L (1 = first block); the embedding output, when kept, is layer 0.
-      firstLayer: result.hidden.includesEmbedding && includeEmbeddings ? 0 : 1,
-      tokens: result.tokens,
-      title: `${path.basename(model.info.dir)}: "${sentence}" (${fields.matrix.rows} layers x ${result.tokens.length} tokens)`,
+      fields: run.fields,
+      firstLayer: run.firstLayer,
+      tokens: run.tokens,
+      title: `${path.basename(model.info.dir)}: "${sentence}" (${run.fields.matrix.rows} layers x ${run.tokens.length} tokens)`,
       notes,
     };
   } finally {

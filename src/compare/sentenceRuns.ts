@@ -31,6 +31,7 @@ export async function runSentences(model: HiddenStateModel, sentences: readonly 
   return results.map((result, i) => {
     const sentence = sentences[i];
     if (!result.ok) throw new UserError(`${model.info.dir}: sentence ${JSON.stringify(sentence.slice(0, 60))}: ${result.reason}`);
+    // The same rule as a study: a one-token matrix would show utilisation 0 in every layer.
     const short = tooFewTokens(result);
     if (short !== null) throw new UserError(`${model.info.dir}: sentence ${JSON.stringify(sentence.slice(0, 60))}: ${short}`);
     return {

@@ -21,7 +21,7 @@ export interface SourceLine {
 }
 
 /** A sentence line longer than this is a binary file or a missing line break, never a sentence. */
-export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;

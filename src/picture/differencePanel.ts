@@ -92,11 +92,12 @@ export function renderDifferencePanel(input: DifferencePanelInput): string {
   if (cols === 0) {
     body.push(svgText(heatLeft, gridTop + 14, 'no tokens matched: nothing to compare', { size: FONT, italic: true, fill: '#888888' }));
   } else {
-    const heat = anisotropyHeatMap(input, layerLabels, columnLabels, { left: heatLeft, top: gridTop, tile, rowCentre });
+    const heat = anisotropyHeatMap(input, anisotropyRange, layerLabels, columnLabels, { left: heatLeft, top: gridTop, tile, rowCentre });
     body.push(...heat.markup);
     bottom = Math.max(bottom, heat.bottom);
-    body.push(...heatLegend(anisotropyRange, legendLeft, headingY, gridTop, Math.max(120, layers * tile)));
-    bottom = Math.max(bottom, gridTop + Math.max(120, layers * tile) + 24);
+    const legendHeight = Math.max(120, layers * tile);
+    body.push(...heatLegend(anisotropyRange, legendLeft, headingY, gridTop, legendHeight));
+    bottom = Math.max(bottom, gridTop + legendHeight + 24);
   }
   return svgDocument(Math.ceil(width), Math.ceil(bottom + PAD), body);
 }
@@ -150,12 +151,12 @@ function utilisationBars(
 
 function anisotropyHeatMap(
   input: DifferencePanelInput,
+  range: number,
   layerLabels: readonly string[],
   columnLabels: readonly string[],
   g: RowGeometry,
 ): { markup: string[]; bottom: number } {
   const { anisotropy, alignment } = input;
-  const range = symmetricRange(anisotropy.data);
   const layers = anisotropy.rows;
   const out: string[] = ['<g class="anisotropy-difference">'];
   for (let row = 0; row < layers; row++) {

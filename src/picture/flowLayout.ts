@@ -58,7 +58,7 @@ const UTILISATION_VALUE_SAMPLE = '100.00 %';
  * Square tiles sized so the grid fits ~1600 x 800 px: 200 tokens still get 8 px tiles (every
  * label shown, upright) and 96 layers 8 px rows; only far longer inputs reach the 5 px floor.
  */
-export function tileSizeFor(layers: number, tokens: number): number {
+function tileSizeFor(layers: number, tokens: number): number {
   return Math.max(MIN_TILE, Math.min(MAX_TILE, Math.floor(Math.min(GRID_WIDTH_TARGET / tokens, GRID_HEIGHT_TARGET / layers))));
 }
 
@@ -66,18 +66,18 @@ export function tileSizeFor(layers: number, tokens: number): number {
  * Token label tilt and font for a tile width. At 45 degrees neighbouring labels sit tile*sin(45)
  * apart, so the font stays under 0.7 tile; upright labels sit a full tile apart.
  */
-export function tokenLabelStyle(tile: number): { tilt: number; font: number; step: number } {
+function tokenLabelStyle(tile: number): { tilt: number; font: number; step: number } {
   if (tile >= TILT_45_MIN_TILE) return { tilt: 45, font: clampFont(Math.floor(tile * 0.7)), step: 1 };
   return { tilt: 90, font: clampFont(Math.floor(tile * 0.9)), step: labelStep(tile) };
 }
 
 /** Font for text written once per grid row (layer numbers, utilisation values). */
-export function rowFontFor(tile: number): number {
+function rowFontFor(tile: number): number {
   return clampFont(Math.floor(tile * 0.8));
 }
 
 /** Show every k-th label so labels never sit closer than the smallest readable font. */
-export function labelStep(spacing: number): number {
+function labelStep(spacing: number): number {
   return Math.max(1, Math.ceil(MIN_LABEL_FONT / spacing));
 }
 

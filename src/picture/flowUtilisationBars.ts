@@ -7,7 +7,7 @@ const BAR = '#56606e';
 const TEXT = '#222222';
 
 /** U_l as printed: a percentage with two decimals, as in the paper's appendix table. */
-export function utilisationLabel(u: number): string {
+function utilisationLabel(u: number): string {
   return Number.isFinite(u) ? `${(u * 100).toFixed(2)} %` : 'n/a';
 }
 

@@ -1,4 +1,5 @@
 import type { Matrix } from '../math/matrix.ts';
+import { mean, populationSd } from '../math/populationMoments.ts';
 
 const BAR_WIDTH = 20;
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
@@ -28,14 +29,14 @@ export function formatLayerTable(
   }
   lines.push('-'.repeat(header.length + 2 + BAR_WIDTH));
   const u = Array.from(fields.utilisation);
-  lines.push(row('Mean', mean(u), mean(anisotropy), ''), row('SD', sd(u), sd(anisotropy), ''));
+  lines.push(row('Mean', mean(u), mean(anisotropy), ''), row('SD', populationSd(u), populationSd(anisotropy), ''));
   if (opts.note) lines.push('', opts.note);
   return lines.join('\n') + '\n';
 }
 
 function layerMeans(m: Matrix): number[] {
   const out: number[] = [];
-  for (let r = 0; r < m.rows; r++) out.push(mean(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols))));
+  for (let r = 0; r < m.rows; r++) out.push(mean(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
   return out;
 }
 
@@ -43,13 +44,4 @@ function layerMeans(m: Matrix): number[] {
 function bar(fraction: number): string {
   const eighths = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH * 8);
   return '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
-}
-
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? NaN : values.reduce((s, v) => s + v, 0) / values.length;
-}
-
-function sd(values: readonly number[]): number {
-  const m = mean(values);
-  return Math.sqrt(mean(values.map((v) => (v - m) ** 2)));
 }

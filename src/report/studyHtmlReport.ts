@@ -95,7 +95,7 @@ export function renderStudyHtmlReport(input: StudyHtmlInput): string {
 }
 
 /** Text safe in element content and in double- or single-quoted attributes. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 

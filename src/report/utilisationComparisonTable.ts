@@ -1,3 +1,5 @@
+import { mean, populationSd } from '../math/populationMoments.ts';
+
 /**
  * Per-layer utilisation of several runs side by side for stdout: layers as rows (top layer
  * first), one column per run, blank where a run has no such layer; Mean and SD (population, as
@@ -66,16 +68,7 @@ function formatColumns(columns: readonly Column[], opts: { title?: string; note?
   }
   lines.push(rule);
   lines.push(line('Mean', columns.map((c) => cell(c, mean(c.values)))));
-  lines.push(line('SD', columns.map((c) => formatValue(sd(c.values), c.unit, false))));
+  lines.push(line('SD', columns.map((c) => formatValue(populationSd(c.values), c.unit, false))));
   if (opts.note) lines.push('', opts.note);
   return lines.join('\n') + '\n';
-}
-
-function mean(values: Float64Array): number {
-  return values.length === 0 ? NaN : values.reduce((s, v) => s + v, 0) / values.length;
-}
-
-function sd(values: Float64Array): number {
-  const m = mean(values);
-  return Math.sqrt(mean(values.map((v) => (v - m) ** 2)));
 }

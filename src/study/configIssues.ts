@@ -124,7 +124,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The valid key a misspelling most likely meant: close in letters (case and `_` aside), or none. */
-export function closestKey(key: string, known: readonly string[]): string | undefined {
+function closestKey(key: string, known: readonly string[]): string | undefined {
   const plain = (k: string): string => k.toLowerCase().replace(/[_-]/g, '');
   let best: string | undefined;
   let bestDistance = Infinity;

@@ -11,8 +11,7 @@ const unreachable = new Set<string>();
  */
 export function redisConnection(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
-  const { host, port, path } = redis.options;
-  const address = path ? path : `${host}:${port}`;
+  const address = clientAddress(redis);
   // One line when Redis goes away and one when it is back, instead of ioredis's stack trace per retry.
   redis.on('error', (err: NodeJS.ErrnoException) => {
     if (unreachable.has(address)) return;
@@ -23,4 +22,10 @@ export function redisConnection(url: string): Redis {
     if (unreachable.delete(address)) process.stderr.write(`Redis at ${address} is back\n`);
   });
   return redis;
+}
+
+/** `host:port` (or the socket path) a client talks to, without the password its URL may carry. */
+export function clientAddress(client: Redis): string {
+  const { host, port, path } = client.options;
+  return path ? path : `${host}:${port}`;
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { EnvironmentError } from '../environmentError.ts';
+import { clientAddress } from './redisConnection.ts';
 
 export interface ReachabilityOptions {
   /** What to do if it is not reachable, after "is redis-server running? start it, or ...". */
@@ -13,10 +14,10 @@ export interface ReachabilityOptions {
 
 /** `host:port` (or the socket path) of a Redis URL, without the password a URL may carry. */
 export function redisAddress(url: string): string {
+  // ioredis parses the URL; a lazy client never connects.
   const client = new Redis(url, { lazyConnect: true });
-  const { host, port, path } = client.options;
   client.disconnect();
-  return path ? path : `${host}:${port}`;
+  return clientAddress(client);
 }
 
 /**

@@ -28,10 +28,14 @@ export class LostStudyEpoch extends Error {
   }
 }
 
-export async function readStudyEpoch(redis: Redis, keys: StudyKeys): Promise<StudyEpoch | null> {
-  const h = await redis.hgetall(keys.epoch);
+/** The marker as stored (a hash), or null when there is none. */
+function epochFrom(h: Record<string, string>): StudyEpoch | null {
   if (h.id === undefined) return null;
   return { id: h.id, studyHash: h.studyHash ?? '', startedAt: h.startedAt ?? '' };
+}
+
+export async function readStudyEpoch(redis: Redis, keys: StudyKeys): Promise<StudyEpoch | null> {
+  return epochFrom(await redis.hgetall(keys.epoch));
 }
 
 // Atomic, so two producers starting at once agree on one run.
@@ -48,7 +52,10 @@ export async function openStudyEpoch(redis: Redis, keys: StudyKeys, studyHash: s
   const reply = (await redis.eval(OPEN_SCRIPT, 1, keys.epoch, id, studyHash, new Date().toISOString())) as string[];
   const h: Record<string, string> = {};
   for (let i = 0; i + 1 < reply.length; i += 2) h[reply[i]] = reply[i + 1];
-  return { run: { id: h.id, studyHash: h.studyHash ?? '', startedAt: h.startedAt ?? '' }, created: h.id === id };
+  const run = epochFrom(h);
+  // The script leaves a marker in place; none means Redis answered something else.
+  if (run === null) throw new Error(`${keys.epoch}: no run marker right after opening one`);
+  return { run, created: run.id === id };
 }
 
 /** What a process of a lost run says before it stops (exit 3). */
@@ -106,16 +113,5 @@ export class StudyEpochWatch {
     else if (now.id !== this.seen.id) this.failure = studyEpochReplaced(this.where.address, this.where.studyFile, this.seen, now);
     if (this.failure !== undefined) throw this.failure;
     return now;
-  }
-
-  /** The error to stop with for an outcome the ledger refused (LostStudyEpoch). */
-  async lostError(): Promise<EnvironmentError> {
-    try {
-      await this.check();
-    } catch (error) {
-      if (error instanceof EnvironmentError) return error;
-      throw error;
-    }
-    return studyStateLost(this.where.address, this.where.studyFile);
   }
 }

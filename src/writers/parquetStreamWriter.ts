@@ -7,7 +7,7 @@ import { ParquetFile, transformParquetStream, type RecordBatch as WasmRecordBatc
 import { EnvironmentError } from '../environmentError.ts';
 import { temporaryName } from './atomicFile.ts';
 import { encodeParquet, toWasmTable, zstdWriterProperties } from './parquetEncoding.ts';
-import { writeFailure } from './writeFailure.ts';
+import { ensureFolder, writeFailure } from './writeFailure.ts';
 
 export interface ParquetStreamSummary {
   readonly rows: number;
@@ -98,11 +98,7 @@ export class ParquetStreamWriter {
   }
 
   async #start(first: WasmRecordBatch[]): Promise<void> {
-    try {
-      await mkdir(path.dirname(this.#path), { recursive: true });
-    } catch (error) {
-      throw writeFailure(path.dirname(this.#path), error);
-    }
+    await ensureFolder(path.dirname(this.#path));
     const input = new ReadableStream<WasmRecordBatch>(
       {
         start: (controller) => {

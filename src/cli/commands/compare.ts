@@ -6,8 +6,9 @@ import { renderComparisonPicture } from '../../picture/comparisonPicture.ts';
 import { renderFlowPicture } from '../../picture/flowPicture.ts';
 import { pictureFormatOf, writePicture } from '../../picture/pictureFile.ts';
 import { formatUtilisationComparison } from '../../report/utilisationComparisonTable.ts';
-import { addDtiOptions, readDtiFlags, type DtiFlagValues } from '../dtiOptions.ts';
-import { addSessionOptions, readSessionFlags, type SessionFlagValues } from '../sessionOptions.ts';
+import { readDtiFlags, type DtiFlagValues } from '../dtiOptions.ts';
+import { addSessionAndDtiOptions } from '../sentenceFields.ts';
+import { readSessionFlags, type SessionFlagValues } from '../sessionOptions.ts';
 
 interface CompareFlags extends DtiFlagValues, SessionFlagValues {
   readonly models: string;
@@ -29,7 +30,7 @@ export function registerCompare(program: Command): void {
     .option('--out <picture>', 'write the side-by-side picture here; .svg or .png by the extension')
     .option('--drop-special-tokens', 'leave [CLS]/<s>/... out of the matrix (kept by default, as in the paper)')
     .option('--truncate', "cut a sentence longer than a model's limit instead of refusing it");
-  addDtiOptions(addSessionOptions(cmd)).action(async (sentence: string, flags: CompareFlags) => {
+  addSessionAndDtiOptions(cmd).action(async (sentence: string, flags: CompareFlags) => {
     const dirs = parseModelList(flags.models);
     if (flags.out !== undefined) pictureFormatOf(flags.out);
     const { params, includeEmbeddings } = readDtiFlags(flags);

@@ -10,26 +10,22 @@ import { renderDifferencePanel } from '../../picture/differencePanel.ts';
 import { renderFlowPicture } from '../../picture/flowPicture.ts';
 import { pictureFormatOf, writePicture } from '../../picture/pictureFile.ts';
 import { formatPairUtilisation } from '../../report/utilisationComparisonTable.ts';
-import { addDtiOptions, readDtiFlags, type DtiFlagValues } from '../dtiOptions.ts';
-import { addSessionOptions, readSessionFlags, type SessionFlagValues } from '../sessionOptions.ts';
+import { readDtiFlags } from '../dtiOptions.ts';
+import { addSentenceOptions, addSessionAndDtiOptions, type SentenceFlagValues } from '../sentenceFields.ts';
+import { readSessionFlags } from '../sessionOptions.ts';
 
-interface PairFlags extends DtiFlagValues, SessionFlagValues {
-  readonly model: string;
+interface PairFlags extends SentenceFlagValues {
   readonly out?: string;
-  readonly dropSpecialTokens?: boolean;
-  readonly truncate?: boolean;
 }
 
 export function registerPair(program: Command): void {
-  const cmd = program
-    .command('pair <sentenceA> <sentenceB>')
-    .alias('minimal-pair')
-    .description('a minimal pair through one model: both flow pictures and their difference B - A (paper Figures 3-4), plus a per-layer utilisation table')
-    .requiredOption('--model <dir>', 'model directory (config.json, tokenizer.json, model.onnx with every hidden state)')
-    .option('--out <picture>', 'write the picture here; .svg or .png by the extension')
-    .option('--drop-special-tokens', 'leave [CLS]/<s>/... out of the matrix (kept by default, as in the paper)')
-    .option('--truncate', "cut a sentence longer than the model's limit instead of refusing it");
-  addDtiOptions(addSessionOptions(cmd)).action(async (sentenceA: string, sentenceB: string, flags: PairFlags) => {
+  const cmd = addSentenceOptions(
+    program
+      .command('pair <sentenceA> <sentenceB>')
+      .alias('minimal-pair')
+      .description('a minimal pair through one model: both flow pictures and their difference B - A (paper Figures 3-4), plus a per-layer utilisation table'),
+  ).option('--out <picture>', 'write the picture here; .svg or .png by the extension');
+  addSessionAndDtiOptions(cmd).action(async (sentenceA: string, sentenceB: string, flags: PairFlags) => {
     if (flags.out !== undefined) pictureFormatOf(flags.out);
     const { params, includeEmbeddings } = readDtiFlags(flags);
     const model = await openModel(flags.model, readSessionFlags(flags));
